@@ -1,0 +1,251 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from catalogue.validators import validate_picture
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"
+
+
+class Category(models.TextChoices):
+    WEIGHT_BEARING = "weight_bearing", "Weight-bearing activity"
+    STRENGTH = "strength", "Muscle strengthening"
+    BALANCE = "balance", "Balance"
+    POSTURE = "posture", "Posture and back"
+    FLEXIBILITY = "flexibility", "Stretching"
+    AEROBIC = "aerobic", "Fitness without weight-bearing"
+
+
+class Position(models.TextChoices):
+    STANDING = "standing", "Standing"
+    CHAIR = "chair", "Sitting"
+    FLOOR = "floor", "On the floor or a mat"
+    WATER = "water", "In water"
+
+
+class Equipment(models.TextChoices):
+    NONE = "none", "No equipment"
+    SUPPORT = "support", "Counter, wall or sturdy chair"
+    DUMBBELLS = "dumbbells", "Light dumbbells"
+    BAND = "band", "Resistance band"
+    STRAP = "strap", "Strap or towel"
+    STEP = "step", "Step or stairs"
+    BARBELL = "barbell", "Barbell"
+    KETTLEBELL = "kettlebell", "Kettlebell"
+    MACHINE = "machine", "Exercise machine"
+    DOWEL = "dowel", "Broomstick or dowel"
+    OTHER = "other", "Other"
+
+
+class Impact(models.TextChoices):
+    NONE = "none", "None"
+    LOW = "low", "Low"
+    MODERATE = "moderate", "Moderate"
+    HIGH = "high", "High"
+
+
+class Severity(models.TextChoices):
+    INFO = "info", "Good to know"
+    CAUTION = "caution", "Take care"
+    DANGER = "danger", "Danger"
+
+
+class PatternCode(models.TextChoices):
+    SPINAL_FLEXION = "SPINAL_FLEXION", "Bending forward from the waist"
+    SPINAL_ROUNDING = "SPINAL_ROUNDING", "Rounding or hunching the back"
+    SPINAL_TWIST = "SPINAL_TWIST", "Twisting the spine"
+    RAPID_JERKY = "RAPID_JERKY", "Sudden or jerky movement"
+    NECK_LOADING = "NECK_LOADING", "Body weight on the head or neck"
+    HEAVY_LOAD = "HEAVY_LOAD", "Heavy lifting"
+    HIGH_IMPACT = "HIGH_IMPACT", "Jumping, running or hard landings"
+    LONG_LEVER_SUPINE = "LONG_LEVER_SUPINE", "Lifting both straight legs lying down"
+    FALL_RISK = "FALL_RISK", "Balancing with nothing to hold"
+
+
+class MovementPattern(models.Model):
+    """A movement that can fracture fragile bones, with its message and severity per risk level."""
+
+    code = models.CharField(max_length=32, unique=True, choices=PatternCode)
+    message = models.TextField(
+        max_length=1000, help_text="What the patient reads, in plain words."
+    )
+    low_bone_mass = models.CharField(
+        "severity for low bone mass", max_length=10, choices=Severity
+    )
+    osteoporosis = models.CharField("severity for osteoporosis", max_length=10, choices=Severity)
+    high_risk = models.CharField(
+        "severity after a spine or hip fracture", max_length=10, choices=Severity
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__in=PatternCode.values), name="pattern_code_valid"
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{level}__in": Severity.values}),
+                    name=f"pattern_{level}_severity_valid",
+                )
+                for level in ("low_bone_mass", "osteoporosis", "high_risk")
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_code_display()
+
+    @property
+    def name(self):
+        return self.get_code_display()
+
+
+class ExerciseQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible(self):
+        """What patients may look at: published and retired (routines still show retired ones)."""
+        return self.filter(status__in=[Status.PUBLISHED, Status.RETIRED])
+
+    def with_safety_data(self):
+        return self.prefetch_related("patterns", "alternatives")
+
+    def search(self, text):
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(summary__icontains=text)).distinct()
+
+
+class Exercise(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    summary = models.TextField(
+        max_length=600, blank=True, help_text="One or two sentences: what it is and why."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    category = models.CharField("type", max_length=20, choices=Category)
+    position = models.CharField(max_length=10, choices=Position)
+    equipment = models.CharField(max_length=12, choices=Equipment, default=Equipment.NONE)
+    impact = models.CharField("impact level", max_length=10, choices=Impact, default=Impact.NONE)
+    weight_bearing = models.BooleanField(
+        default=False,
+        help_text="On your feet, your bones carry your weight. Swimming and cycling are not.",
+    )
+    strengthening = models.BooleanField(
+        default=False, help_text="Muscles work against a weight, a band or body weight."
+    )
+    trains_balance = models.BooleanField(
+        default=False, help_text="Counts as balance training in the weekly check."
+    )
+    default_sets = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    default_reps = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    default_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+    dose_notes = models.CharField(
+        "usual dose, in words", max_length=300, blank=True, help_text="For example: 2 days a week."
+    )
+    cautions = models.TextField(
+        max_length=1000, blank=True, help_text="Extra advice, in plain words, for doing it safely."
+    )
+    load_threshold_kg = models.DecimalField(
+        "heavy from (kg)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(200)],
+        help_text="Leave empty to use the usual limits (20, 10 or 5 kg by risk level).",
+    )
+    patterns = models.ManyToManyField(
+        MovementPattern,
+        blank=True,
+        related_name="exercises",
+        verbose_name="movement patterns",
+        help_text="The risky movements it carries; these drive the safety warnings.",
+    )
+    alternatives = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="alternative_to",
+        verbose_name="safer alternatives",
+    )
+    picture = models.ImageField(
+        upload_to="exercises/", blank=True, validators=[validate_picture]
+    )
+    picture_description = models.CharField(
+        max_length=200, blank=True, help_text="Describes the picture for people who cannot see it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExerciseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="exercise_status_valid"),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="exercise_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__in=Position.values), name="exercise_position_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(equipment__in=Equipment.values), name="exercise_equipment_valid"
+            ),
+            models.CheckConstraint(condition=Q(impact__in=Impact.values), name="exercise_impact_valid"),
+            models.CheckConstraint(
+                condition=~Q(slug=""), name="exercise_slug_not_empty",
+                violation_error_message="Give the exercise a web address (slug).",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalogue:detail", args=[self.slug])
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+    @property
+    def is_retired(self):
+        return self.status == Status.RETIRED
+
+    def default_dose_text(self):
+        parts = []
+        if self.default_sets and self.default_reps:
+            parts.append(f"{self.default_sets} × {self.default_reps}")
+        elif self.default_reps:
+            parts.append(f"{self.default_reps} times")
+        if self.default_minutes:
+            parts.append(f"{self.default_minutes} minutes")
+        return ", ".join(parts)
+
+
+class ExerciseStep(models.Model):
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="steps")
+    # No unique constraint on (exercise, order): swapping two steps in the admin would fail.
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField(max_length=600)
+
+    class Meta:
+        ordering = ["exercise", "order", "pk"]
+
+    def __str__(self):
+        return f"Step {self.order} of {self.exercise}"

@@ -1,0 +1,62 @@
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from catalogue.models import Exercise
+from routines.models import Diagnosis, HealthProfile, Routine, RoutineItem, Weekday
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "bonefit-demo"  # noqa: S105 - printed in the README on purpose
+
+# (day, slug, sets, reps, minutes)
+DEMO_WEEK = [
+    (Weekday.MONDAY, "brisk-walking", None, None, 25),
+    (Weekday.MONDAY, "sit-to-stand", 2, 10, None),
+    (Weekday.MONDAY, "wall-push-up", 2, 10, None),
+    (Weekday.TUESDAY, "single-leg-stance-supported", 3, None, 5),
+    (Weekday.TUESDAY, "chin-tucks", 1, 10, None),
+    (Weekday.WEDNESDAY, "brisk-walking", None, None, 30),
+    (Weekday.THURSDAY, "squat-to-chair", 2, 10, None),
+    (Weekday.THURSDAY, "band-row", 2, 10, None),
+    (Weekday.THURSDAY, "heel-raises", 2, 12, None),
+    (Weekday.FRIDAY, "tai-chi", None, None, 30),
+    (Weekday.SATURDAY, "brisk-walking", None, None, 30),
+    (Weekday.SATURDAY, "golf-swing", None, None, 60),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the starter catalogue and a demo patient with a sample week (idempotent)."
+
+    def handle(self, *args, **options):
+        call_command("load_catalogue", stdout=self.stdout)
+        User = get_user_model()
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(
+                username=DEMO_USERNAME, defaults={"first_name": "Dorothy"}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                HealthProfile.objects.create(
+                    user=user, diagnosis=Diagnosis.OSTEOPOROSIS, fracture_wrist=True
+                )
+                routine = Routine.objects.create(owner=user, name="My week")
+                exercises = Exercise.objects.in_bulk(
+                    [slug for _, slug, *_ in DEMO_WEEK], field_name="slug"
+                )
+                positions = {}
+                items = []
+                for day, slug, sets, reps, minutes in DEMO_WEEK:
+                    position = positions.get(day, 0)
+                    positions[day] = position + 1
+                    items.append(
+                        RoutineItem(
+                            routine=routine, exercise=exercises[slug], day=day,
+                            position=position, sets=sets, reps=reps, minutes=minutes,
+                        )
+                    )
+                RoutineItem.objects.bulk_create(items)
+        state = "created" if created else "already there"
+        self.stdout.write(f"Demo patient '{DEMO_USERNAME}' {state} (password: {DEMO_PASSWORD}).")

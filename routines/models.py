@@ -1,0 +1,350 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import F, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from routines import safety
+
+
+class Diagnosis(models.TextChoices):
+    OSTEOPENIA = "osteopenia", "Osteopenia (bones thinner than usual)"
+    OSTEOPOROSIS = "osteoporosis", "Osteoporosis"
+    UNSURE = "unsure", "I am not sure"
+
+
+class RiskLevel(models.TextChoices):
+    LOW_BONE_MASS = safety.LOW_BONE_MASS, "Low bone mass"
+    OSTEOPOROSIS = safety.OSTEOPOROSIS, "Osteoporosis"
+    HIGH_RISK = safety.HIGH_RISK, "Higher risk (after a spine or hip fracture)"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+    @property
+    def code(self):
+        return safety.DAYS[self.value]
+
+    @classmethod
+    def from_code(cls, code):
+        return cls(safety.DAYS.index(code))
+
+
+class HealthProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="health_profile"
+    )
+    diagnosis = models.CharField(
+        "What did your doctor tell you?",
+        max_length=20,
+        choices=Diagnosis,
+        default=Diagnosis.UNSURE,
+    )
+    fracture_spine = models.BooleanField("A bone in my spine (back)", default=False)
+    fracture_hip = models.BooleanField("My hip", default=False)
+    fracture_wrist = models.BooleanField("My wrist", default=False)
+    fracture_other = models.BooleanField("Another bone, after a minor fall or bump", default=False)
+    falls_last_year = models.BooleanField("I fell in the last 12 months", default=False)
+    neuropathy = models.BooleanField(
+        "I have numbness or tingling in my feet (peripheral neuropathy)", default=False
+    )
+    restrictions = models.TextField(
+        "What your therapist asked you to avoid",
+        max_length=2000,
+        blank=True,
+        help_text="Optional. Shown at the top of your routines and on the printed sheet.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(diagnosis__in=Diagnosis.values), name="profile_diagnosis_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Health profile of {self.user}"
+
+    @classmethod
+    def for_user(cls, user):
+        """The saved profile, or an unsaved cautious default; never writes (GETs stay read-only)."""
+        return cls.objects.filter(user=user).first() or cls(user=user)
+
+    @property
+    def fractures(self):
+        sites = {
+            "spine": self.fracture_spine,
+            "hip": self.fracture_hip,
+            "wrist": self.fracture_wrist,
+            "other": self.fracture_other,
+        }
+        return frozenset(site for site, broken in sites.items() if broken)
+
+    def as_facts(self) -> safety.Profile:
+        return safety.Profile(
+            diagnosis=self.diagnosis,
+            fractures=self.fractures,
+            falls_last_year=self.falls_last_year,
+            neuropathy=self.neuropathy,
+        )
+
+    @property
+    def risk_level(self):
+        return RiskLevel(self.as_facts().risk_level)
+
+
+class RoutineQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+
+class Routine(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="routines"
+    )
+    name = models.CharField(max_length=100)
+    # A double-clicked "Create" sends the same token twice; the second finds the first.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RoutineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="routine_name_not_empty",
+                violation_error_message="Give your routine a name.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("routines:detail", args=[self.pk])
+
+    def duplicate(self, *, name):
+        """A copy of this routine and all its items, in one transaction and two queries of writes."""
+        with transaction.atomic():
+            copy = Routine.objects.create(owner=self.owner, name=name)
+            RoutineItem.objects.bulk_create(
+                [item.copied_to(routine=copy) for item in self.items.all()]
+            )
+        return copy
+
+
+class RoutineItemQuerySet(models.QuerySet):
+    def for_week(self):
+        """Everything the week page and the safety check need, in a fixed number of queries."""
+        return self.select_related("exercise").prefetch_related(
+            "exercise__patterns", "exercise__alternatives"
+        )
+
+    def owned_by(self, user):
+        return self.filter(routine__owner=user)
+
+
+class RoutineItem(models.Model):
+    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="items")
+    # PROTECT: an exercise that a routine uses is retired, never deleted.
+    exercise = models.ForeignKey(
+        "catalogue.Exercise", on_delete=models.PROTECT, related_name="routine_items"
+    )
+    day = models.PositiveSmallIntegerField(choices=Weekday)
+    position = models.PositiveSmallIntegerField(default=0)
+    sets = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(safety.SETS_RANGE[0]), MaxValueValidator(safety.SETS_RANGE[1])],
+    )
+    reps = models.PositiveSmallIntegerField(
+        "repetitions",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(safety.REPS_RANGE[0]), MaxValueValidator(safety.REPS_RANGE[1])],
+    )
+    minutes = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(safety.MINUTES_RANGE[0]),
+            MaxValueValidator(safety.MINUTES_RANGE[1]),
+        ],
+    )
+    load_kg = models.DecimalField(
+        "weight (kg)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(safety.LOAD_KG_RANGE[0]),
+            MaxValueValidator(safety.LOAD_KG_RANGE[1]),
+        ],
+    )
+    notes = models.CharField(max_length=300, blank=True)
+    # The recorded acknowledgement of a danger finding: when, and which movements it covered.
+    danger_acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    acknowledged_codes = models.CharField(max_length=300, blank=True, editable=False)
+    # Optimistic locking: an edit made from an older copy of the page is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RoutineItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reps__isnull=False) | Q(minutes__isnull=False),
+                name="item_has_reps_or_minutes",
+                violation_error_message="Give a number of repetitions or a number of minutes.",
+            ),
+            models.CheckConstraint(condition=Q(day__range=(0, 6)), name="item_day_valid"),
+            models.CheckConstraint(
+                condition=Q(sets__isnull=True) | Q(sets__range=safety.SETS_RANGE),
+                name="item_sets_in_range",
+                violation_error_message="Sets must be between 1 and 10.",
+            ),
+            models.CheckConstraint(
+                condition=Q(reps__isnull=True) | Q(reps__range=safety.REPS_RANGE),
+                name="item_reps_in_range",
+                violation_error_message="Repetitions must be between 1 and 100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes__isnull=True) | Q(minutes__range=safety.MINUTES_RANGE),
+                name="item_minutes_in_range",
+                violation_error_message="Minutes must be between 1 and 240.",
+            ),
+            models.CheckConstraint(
+                condition=Q(load_kg__isnull=True) | Q(load_kg__range=safety.LOAD_KG_RANGE),
+                name="item_load_in_range",
+                violation_error_message="Weight must be between 0 and 200 kg.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.exercise} on {self.get_day_display()}"
+
+    def get_edit_url(self):
+        return reverse("routines:item_edit", args=[self.routine_id, self.pk])
+
+    @property
+    def day_code(self):
+        return safety.DAYS[self.day]
+
+    @property
+    def acknowledged(self):
+        return frozenset(code for code in self.acknowledged_codes.split(",") if code)
+
+    def dose_text(self):
+        parts = []
+        if self.sets and self.reps:
+            parts.append(f"{self.sets} × {self.reps}")
+        elif self.reps:
+            parts.append(f"{self.reps} times")
+        if self.minutes:
+            parts.append(f"{self.minutes} min")
+        if self.load_kg is not None:
+            parts.append(f"{self.load_kg.normalize():f} kg")
+        return ", ".join(parts)
+
+    def as_facts(self, exercise_facts: safety.Exercise) -> safety.Item:
+        return safety.Item(
+            day=self.day_code,
+            exercise=exercise_facts,
+            sets=self.sets,
+            reps=self.reps,
+            minutes=self.minutes,
+            load_kg=self.load_kg,
+            key=self.pk,
+        )
+
+    def record_acknowledgement(self, codes):
+        """Remember that the patient confirmed these danger findings (and when)."""
+        if codes:
+            self.danger_acknowledged_at = timezone.now()
+            self.acknowledged_codes = ",".join(sorted(set(codes) | self.acknowledged))
+
+    def copied_to(self, *, routine, day=None, position=None):
+        return RoutineItem(
+            routine=routine,
+            exercise_id=self.exercise_id,
+            day=self.day if day is None else day,
+            position=self.position if position is None else position,
+            sets=self.sets,
+            reps=self.reps,
+            minutes=self.minutes,
+            load_kg=self.load_kg,
+            notes=self.notes,
+            danger_acknowledged_at=self.danger_acknowledged_at,
+            acknowledged_codes=self.acknowledged_codes,
+        )
+
+    @staticmethod
+    def next_position(routine, day):
+        last = routine.items.filter(day=day).aggregate(last=Max("position"))["last"]
+        return 0 if last is None else last + 1
+
+    def save_new_version(self, **kwargs):
+        self.version = F("version") + 1
+        self.save(**kwargs)
+        self.refresh_from_db(fields=["version"])
+
+    def move_within_day(self, step):
+        """Swap with the neighbour above (step=-1) or below (step=+1); returns False at an end."""
+        with transaction.atomic():
+            siblings = list(
+                RoutineItem.objects.select_for_update()
+                .filter(routine_id=self.routine_id, day=self.day)
+                .order_by("position", "pk")
+            )
+            index = next(i for i, s in enumerate(siblings) if s.pk == self.pk)
+            target = index + step
+            if not 0 <= target < len(siblings):
+                return False
+            siblings[index], siblings[target] = siblings[target], siblings[index]
+            _renumber(siblings)
+        return True
+
+    def transfer(self, *, day, copy):
+        """Move (or copy) this item to the end of another day; returns the item now on that day."""
+        with transaction.atomic():
+            position = RoutineItem.next_position(self.routine, day)
+            if copy:
+                new_item = self.copied_to(routine=self.routine, day=day, position=position)
+                new_item.save()
+                return new_item
+            old_day = self.day
+            self.day, self.position = day, position
+            self.save_new_version(update_fields=["day", "position", "version", "updated_at"])
+            _renumber(
+                RoutineItem.objects.filter(routine_id=self.routine_id, day=old_day).order_by(
+                    "position", "pk"
+                )
+            )
+            return self
+
+
+def _renumber(items):
+    changed = []
+    for position, item in enumerate(items):
+        if item.position != position:
+            item.position = position
+            changed.append(item)
+    RoutineItem.objects.bulk_update(changed, ["position"])

@@ -1,0 +1,471 @@
+import json
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalogue.models import Exercise, Status
+from routines import checking, presenting
+from routines.forms import (
+    DeleteAccountForm,
+    ExercisePickerForm,
+    HealthProfileForm,
+    RoutineForm,
+    RoutineItemForm,
+    SignUpForm,
+    TransferForm,
+)
+from routines.models import HealthProfile, Routine, RoutineItem, Weekday
+from routines import safety
+from routines.safety import DAYS
+
+
+def _routine(request, pk):
+    """The signed-in patient's routine; anyone else's is a 404, whatever the method."""
+    return get_object_or_404(Routine.objects.owned_by(request.user), pk=pk)
+
+
+def _item(request, pk, item_pk):
+    return get_object_or_404(
+        RoutineItem.objects.owned_by(request.user).select_related("routine", "exercise"),
+        pk=item_pk,
+        routine_id=pk,
+    )
+
+
+@login_not_required
+@require_GET
+def home(request):
+    return render(request, "home.html")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("routines:list")
+    form = SignUpForm(request.POST or None)
+    if form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            HealthProfile.objects.create(user=user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            "Welcome to BoneFit! Please tell us a little about your bones, so we can warn "
+            "you about movements that are risky for you.",
+        )
+        return redirect("routines:profile")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    profile = HealthProfile.for_user(request.user)
+    form = HealthProfileForm(request.POST or None, instance=profile)
+    if form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, "Your profile is saved. " + _recheck_summary(request.user, profile))
+        return redirect("routines:list")
+    return render(request, "routines/profile_form.html", {"form": form, "profile": profile})
+
+
+def _routine_checks(user, profile):
+    """Check every routine of `user` in a fixed number of queries: {routine: WeekCheck}."""
+    routines = list(Routine.objects.owned_by(user))
+    items = defaultdict(list)
+    for item in RoutineItem.objects.owned_by(user).for_week():
+        items[item.routine_id].append(item)
+    return {routine: checking.check_items(profile, items[routine.pk]) for routine in routines}
+
+
+def _recheck_summary(user, profile):
+    checks = _routine_checks(user, profile)
+    if not checks:
+        return "Next, make your first routine."
+    to_confirm = sum(len(check.unacknowledged_dangers()) for check in checks.values())
+    routines = f"{len(checks)} routine{'s' if len(checks) != 1 else ''}"
+    if to_confirm:
+        return (
+            f"We checked your {routines} again: {to_confirm} exercise"
+            f"{'s are' if to_confirm != 1 else ' is'} now marked Danger for you. "
+            "Please look at them."
+        )
+    return f"We checked your {routines} again with your new answers."
+
+
+@require_GET
+def routine_list(request):
+    profile = HealthProfile.for_user(request.user)
+    checks = _routine_checks(request.user, profile)
+    rows = [
+        {
+            "routine": routine,
+            "item_count": len(check.items),
+            "counts": check.counts,
+            "to_confirm": len(check.unacknowledged_dangers()),
+        }
+        for routine, check in checks.items()
+    ]
+    return render(
+        request, "routines/routine_list.html", {"rows": rows, "profile": profile}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def routine_create(request):
+    form = RoutineForm(request.POST or None, submit_label="Create routine")
+    if form.is_valid():
+        token = form.cleaned_data["submission_token"]
+        existing = token and Routine.objects.owned_by(request.user).filter(submission_token=token).first()
+        if existing:  # the same form sent twice (a double click): show what the first made
+            return redirect(existing)
+        try:
+            with transaction.atomic():
+                routine = form.save(commit=False)
+                routine.owner = request.user
+                routine.submission_token = token
+                routine.save()
+        except IntegrityError:
+            raise Http404("This form was already used.") from None
+        messages.success(request, f"Routine “{routine.name}” created. Now add exercises to its days.")
+        return redirect(routine)
+    return render(request, "routines/routine_form.html", {"form": form, "title": "New routine"})
+
+
+def _week_context(request, routine):
+    profile = HealthProfile.for_user(request.user)
+    items = list(routine.items.for_week())
+    check = checking.check_items(profile, items)
+    return {
+        "routine": routine,
+        "profile": profile,
+        "days": presenting.week_days(check),
+        "week_findings": presenting.week_findings(check),
+        "counts": check.counts,
+        "item_count": len(items),
+        "day_choices": list(zip(DAYS, Weekday.labels, strict=True)),
+    }
+
+
+@require_GET
+def routine_detail(request, pk):
+    routine = _routine(request, pk)
+    return render(request, "routines/routine_detail.html", _week_context(request, routine))
+
+
+@require_GET
+def routine_print(request, pk):
+    routine = _routine(request, pk)
+    context = _week_context(request, routine)
+    # Each exercise once, in the order it first appears in the week, with its steps.
+    exercises = {}
+    for day in context["days"]:
+        for shown in day.items:
+            exercises.setdefault(shown.item.exercise_id, shown)
+    steps = defaultdict(list)
+    for exercise in Exercise.objects.filter(pk__in=exercises).prefetch_related("steps"):
+        steps[exercise.pk] = list(exercise.steps.all())
+    sheets = [
+        {"exercise": shown.item.exercise, "findings": shown.findings, "steps": steps[pk]}
+        for pk, shown in exercises.items()
+    ]
+    context.update(sheets=sheets, printed_on=timezone.localdate())
+    return render(request, "routines/routine_print.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def routine_rename(request, pk):
+    routine = _routine(request, pk)
+    form = RoutineForm(request.POST or None, instance=routine, submit_label="Save name")
+    if form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, f"Routine renamed to “{routine.name}”.")
+        return redirect(routine)
+    return render(request, "routines/routine_form.html", {"form": form, "title": "Rename routine", "routine": routine})
+
+
+@require_http_methods(["GET", "POST"])
+def routine_delete(request, pk):
+    routine = _routine(request, pk)
+    if request.method == "POST":
+        name = routine.name
+        with transaction.atomic():
+            routine.delete()
+        messages.success(request, f"Routine “{name}” deleted.")
+        return redirect("routines:list")
+    return render(request, "routines/routine_confirm_delete.html", {"routine": routine, "item_count": routine.items.count()})
+
+
+@require_POST
+def routine_duplicate(request, pk):
+    routine = _routine(request, pk)
+    copy = routine.duplicate(name=f"Copy of {routine.name}"[:100])
+    messages.success(request, f"Made a copy called “{copy.name}”. You can rename it below.")
+    return redirect(copy)
+
+
+@require_http_methods(["GET", "POST"])
+def item_add(request, pk):
+    routine = _routine(request, pk)
+    profile = HealthProfile.for_user(request.user)
+    slug = request.POST.get("exercise") or request.GET.get("exercise")
+    if request.method == "GET" and not slug:
+        return _exercise_picker(request, routine, profile)
+    if request.method == "POST":
+        form = RoutineItemForm(request.POST, profile=profile)
+        if form.is_valid():
+            token = form.cleaned_data["submission_token"]
+            if token and routine.items.filter(submission_token=token).exists():
+                messages.info(request, "That exercise was already added.")
+                return redirect(routine)
+            with transaction.atomic():
+                item = form.save(commit=False)
+                item.routine = routine
+                item.submission_token = token
+                item.position = RoutineItem.next_position(routine, item.day)
+                item.record_acknowledgement({f.code for f in form.danger_findings})
+                item.save()
+            _say_saved(request, item, form, "added to")
+            return redirect(f"{routine.get_absolute_url()}#day-{item.day_code}")
+    else:
+        exercise = Exercise.objects.published().filter(slug=slug).first()
+        if exercise is None:
+            messages.error(request, "That exercise is not in the catalogue any more. Please choose another.")
+            return redirect("routines:item_add", pk=routine.pk)
+        day = request.GET.get("day") if request.GET.get("day") in DAYS else "mon"
+        form = RoutineItemForm(
+            profile=profile,
+            initial={
+                "exercise": exercise.slug, "day": day, "sets": exercise.default_sets,
+                "reps": exercise.default_reps, "minutes": exercise.default_minutes,
+            },
+        )
+        form.findings = checking.candidate_findings(profile, RoutineItem(day=0), exercise)
+    return _item_form(request, routine, form, title="Add an exercise")
+
+
+def _exercise_picker(request, routine, profile):
+    picker = ExercisePickerForm(request.GET or None)
+    day = request.GET.get("day") if request.GET.get("day") in DAYS else "mon"
+    query = picker.cleaned_data.get("q", "") if picker.is_valid() else ""
+    exercises = list(Exercise.objects.published().search(query).with_safety_data().order_by("name", "pk"))
+    suitable = checking.suitable_exercise_ids(request.user, exercises)
+    if picker.is_valid() and picker.cleaned_data.get("suitable"):
+        exercises = [e for e in exercises if e.pk in suitable]
+    return render(
+        request,
+        "routines/exercise_picker.html",
+        {
+            "routine": routine, "picker": picker, "exercises": exercises, "suitable": suitable,
+            "day": day, "day_label": Weekday.from_code(day).label, "profile": profile,
+        },
+    )
+
+
+def _item_form(request, routine, form, *, title, item=None):
+    exercise = _form_exercise(form, item)
+    alternatives = {}
+    if exercise is not None:
+        alternatives = {a.slug: a for a in exercise.alternatives.all()}
+    acknowledged = item.acknowledged if item else frozenset()
+    needs_acknowledgement = any(
+        f.severity == safety.DANGER and f.code not in acknowledged for f in form.findings
+    )
+    return render(
+        request,
+        "routines/item_form.html",
+        {
+            "routine": routine, "form": form, "title": title, "item": item, "exercise": exercise,
+            "findings": presenting.item_findings(form.findings, alternatives),
+            "needs_acknowledgement": needs_acknowledgement or form["acknowledge_danger"].errors,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _form_exercise(form, item):
+    value = form["exercise"].value()
+    if value:
+        exercise = Exercise.objects.visible().filter(slug=value).first()
+        if exercise is not None:
+            return exercise
+    return item.exercise if item else None
+
+
+def _say_saved(request, item, form, verb):
+    text = f"{item.exercise.name} {verb} {item.get_day_display()}."
+    if form.danger_findings:
+        messages.warning(request, text + " It stays marked Danger on your week and your printed sheet.")
+    else:
+        messages.success(request, text)
+
+
+@require_http_methods(["GET", "POST"])
+def item_edit(request, pk, item_pk):
+    item = _item(request, pk, item_pk)
+    routine = item.routine
+    profile = HealthProfile.for_user(request.user)
+    if request.method == "POST":
+        form = RoutineItemForm(request.POST, instance=item, profile=profile)
+        if form.is_valid():
+            with transaction.atomic():
+                current = RoutineItem.objects.select_for_update().get(pk=item.pk)
+                if current.version != form.cleaned_data["version"]:
+                    form.add_error(None, "This exercise was changed in another window or tab. Please check it and save again.")
+                    return _item_form(request, routine, form, title="Change an exercise", item=item)
+                saved = form.save(commit=False)
+                if saved.day != current.day:
+                    saved.position = RoutineItem.next_position(routine, saved.day)
+                saved.record_acknowledgement({f.code for f in form.danger_findings})
+                saved.save_new_version()
+            _say_saved(request, saved, form, "saved for")
+            return redirect(f"{routine.get_absolute_url()}#day-{saved.day_code}")
+    else:
+        initial = {}
+        swap = request.GET.get("exercise")
+        if swap:
+            initial["exercise"] = swap
+        form = RoutineItemForm(instance=item, profile=profile, initial=initial)
+        exercise = _form_exercise(form, item)
+        form.findings = checking.candidate_findings(profile, item, exercise)
+    return _item_form(request, routine, form, title="Change an exercise", item=item)
+
+
+@require_http_methods(["GET", "POST"])
+def item_delete(request, pk, item_pk):
+    item = _item(request, pk, item_pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            item.delete()
+            # Close the gap so positions stay 0..n-1 on that day.
+            remaining = RoutineItem.objects.filter(routine_id=item.routine_id, day=item.day).order_by("position", "pk")
+            for position, sibling in enumerate(remaining):
+                if sibling.position != position:
+                    RoutineItem.objects.filter(pk=sibling.pk).update(position=position)
+        messages.success(request, f"{item.exercise.name} removed from {item.get_day_display()}.")
+        return redirect(f"{item.routine.get_absolute_url()}#day-{item.day_code}")
+    return render(request, "routines/item_confirm_delete.html", {"item": item, "routine": item.routine})
+
+
+@require_POST
+def item_move(request, pk, item_pk, direction):
+    item = _item(request, pk, item_pk)
+    moved = item.move_within_day(-1 if direction == "up" else 1)
+    if moved:
+        messages.success(request, f"{item.exercise.name} moved {direction}.")
+    return redirect(f"{item.routine.get_absolute_url()}#item-{item.pk}")
+
+
+@require_POST
+def item_transfer(request, pk, item_pk):
+    item = _item(request, pk, item_pk)
+    form = TransferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a day from Monday to Sunday, then Move or Copy.")
+        return redirect(item.routine)
+    copy = form.cleaned_data["action"] == "copy"
+    result = item.transfer(day=form.cleaned_data["day"], copy=copy)
+    verb = "copied" if copy else "moved"
+    messages.success(request, f"{item.exercise.name} {verb} to {result.get_day_display()}.")
+    return redirect(f"{item.routine.get_absolute_url()}#day-{result.day_code}")
+
+
+@require_POST
+def item_swap(request, pk, item_pk):
+    """Replace the exercise of an item with one of its safer alternatives, keeping the day."""
+    item = _item(request, pk, item_pk)
+    alternative = get_object_or_404(
+        item.exercise.alternatives.filter(status=Status.PUBLISHED), slug=request.POST.get("exercise", "")
+    )
+    profile = HealthProfile.for_user(request.user)
+    candidate = RoutineItem(day=item.day, sets=alternative.default_sets, reps=alternative.default_reps,
+                            minutes=alternative.default_minutes)
+    if candidate.reps is None and candidate.minutes is None:
+        candidate.reps = 10
+    findings = checking.candidate_findings(profile, candidate, alternative)
+    if any(f.severity == "danger" for f in findings):
+        # Never silent: a swap into danger goes through the form and its acknowledgement.
+        return redirect(f"{item.get_edit_url()}?exercise={alternative.slug}")
+    old_name = item.exercise.name
+    with transaction.atomic():
+        item.exercise = alternative
+        item.sets, item.reps, item.minutes = candidate.sets, candidate.reps, candidate.minutes
+        item.load_kg = None
+        item.danger_acknowledged_at = None
+        item.acknowledged_codes = ""
+        item.save_new_version()
+    messages.success(request, f"{old_name} swapped for {alternative.name} on {item.get_day_display()}.")
+    return redirect(f"{item.routine.get_absolute_url()}#item-{item.pk}")
+
+
+@require_GET
+def account_page(request):
+    return render(request, "accounts/account.html")
+
+
+@require_GET
+def account_export(request):
+    """Everything BoneFit holds about the signed-in patient, as one JSON file."""
+    user = request.user
+    profile = HealthProfile.objects.filter(user=user).first()
+    routines = Routine.objects.owned_by(user).prefetch_related("items__exercise")
+    data = {
+        "exported_at": timezone.now(),
+        "account": {
+            "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
+            "email": user.email, "date_joined": user.date_joined, "last_login": user.last_login,
+        },
+        "profile": None if profile is None else {
+            "diagnosis": profile.diagnosis, "fractures": sorted(profile.fractures),
+            "falls_last_year": profile.falls_last_year, "neuropathy": profile.neuropathy,
+            "restrictions": profile.restrictions, "risk_level": profile.risk_level.value,
+            "updated_at": profile.updated_at,
+        },
+        "routines": [
+            {
+                "name": routine.name, "created_at": routine.created_at, "updated_at": routine.updated_at,
+                "items": [
+                    {
+                        "day": item.day_code, "position": item.position,
+                        "exercise": item.exercise.slug, "exercise_name": item.exercise.name,
+                        "sets": item.sets, "reps": item.reps, "minutes": item.minutes,
+                        "load_kg": item.load_kg, "notes": item.notes,
+                        "danger_acknowledged_at": item.danger_acknowledged_at,
+                        "acknowledged": sorted(item.acknowledged),
+                        "created_at": item.created_at, "updated_at": item.updated_at,
+                    }
+                    for item in routine.items.all()
+                ],
+            }
+            for routine in routines
+        ],
+    }
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="bonefit-my-data.json"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        user = request.user
+        with transaction.atomic():
+            user.delete()  # cascades to the profile, routines, items and acknowledgements
+        logout(request)
+        messages.success(request, "Your account and everything in it have been deleted. Goodbye.")
+        return redirect("home")
+    return render(request, "accounts/account_delete.html", {"form": form}, status=400 if form.errors else 200)

@@ -1,0 +1,21 @@
+"""The real settings, in DEBUG-free test form, plus a throwaway key and speed-ups.
+
+pytest-django imports settings before any conftest.py, so the key is set here.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
+os.environ.setdefault("DJANGO_SECURE", "false")
+
+from bonefit.settings import *  # noqa: E402, F403
+from bonefit.settings import STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Plain storage: the manifest storage needs collectstatic, which tests do not run.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
