@@ -1,0 +1,76 @@
+"""Plain factory functions: defaults, keyword overrides, nothing hidden."""
+
+from itertools import count
+
+from django.contrib.auth.models import User
+
+from catalogue.models import Category, Exercise, ExerciseStep, MovementPattern, Position, Status
+from routines import safety
+from routines.models import HealthProfile, Routine, RoutineItem
+
+_serial = count(1)
+
+
+def make_patterns():
+    """The nine movement patterns with SAFETY.md's defaults."""
+    for code, rule in safety.DEFAULT_RULES.items():
+        MovementPattern.objects.get_or_create(
+            code=code,
+            defaults={"message": rule.message, **rule.severities},
+        )
+    return {p.code: p for p in MovementPattern.objects.all()}
+
+
+def make_exercise(*, patterns=(), alternatives=(), steps=("Stand tall.", "Breathe."), **overrides):
+    n = next(_serial)
+    exercise = Exercise.objects.create(
+        **(
+            {
+                "name": f"Exercise {n}",
+                "slug": f"exercise-{n}",
+                "status": Status.PUBLISHED,
+                "category": Category.STRENGTH,
+                "position": Position.STANDING,
+                "weight_bearing": True,
+                "strengthening": False,
+                "trains_balance": False,
+                "default_sets": 2,
+                "default_reps": 10,
+            }
+            | overrides
+        )
+    )
+    if patterns:
+        exercise.patterns.set(MovementPattern.objects.filter(code__in=patterns))
+    exercise.alternatives.set(alternatives)
+    ExerciseStep.objects.bulk_create(
+        ExerciseStep(exercise=exercise, order=i, text=t) for i, t in enumerate(steps, 1)
+    )
+    return exercise
+
+
+def make_user(username=None, password="a-long-enough-pass-123", **fields):
+    username = username or f"user{next(_serial)}"
+    return User.objects.create_user(username=username, password=password, **fields)
+
+
+def make_profile(user, **fields):
+    return HealthProfile.objects.create(user=user, **({"diagnosis": "osteoporosis"} | fields))
+
+
+def make_routine(*, owner, name="My week", items=0, exercise=None):
+    routine = Routine.objects.create(owner=owner, name=name)
+    if items:
+        exercise = exercise or make_exercise()
+        RoutineItem.objects.bulk_create(
+            RoutineItem(routine=routine, exercise=exercise, day=i % 7, position=i // 7, reps=10, sets=2)
+            for i in range(items)
+        )
+    return routine
+
+
+def make_item(routine, exercise, *, day=0, **fields):
+    position = RoutineItem.next_position(routine, day)
+    return RoutineItem.objects.create(
+        routine=routine, exercise=exercise, day=day, position=position, **({"reps": 10} | fields)
+    )

@@ -1,0 +1,258 @@
+import io
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from PIL import Image
+from pytest_django.asserts import assertContains, assertNotContains
+
+from catalogue.models import Exercise, ExerciseStep, Status
+from catalogue.roles import THERAPIST_PERMISSIONS, THERAPISTS
+from tests.factories import make_exercise, make_item, make_routine
+
+pytestmark = pytest.mark.django_db
+
+
+# --- models ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("status", "deleted"), ("category", "yoga"), ("position", "upside-down"),
+     ("equipment", "trampoline"), ("impact", "huge")],
+)
+def test_choices_are_enforced_by_the_database(field, value):
+    exercise = make_exercise()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Exercise.objects.filter(pk=exercise.pk).update(**{field: value})
+
+
+def test_slug_is_unique():
+    make_exercise(slug="bridge")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_exercise(slug="bridge")
+
+
+def test_exercise_in_a_routine_cannot_be_deleted(patient):
+    exercise = make_exercise()
+    make_item(make_routine(owner=patient), exercise)
+    with pytest.raises(ProtectedError):
+        exercise.delete()
+
+
+def test_steps_come_in_order():
+    exercise = make_exercise(steps=())
+    ExerciseStep.objects.create(exercise=exercise, order=2, text="Second")
+    ExerciseStep.objects.create(exercise=exercise, order=1, text="First")
+    assert [s.text for s in exercise.steps.all()] == ["First", "Second"]
+
+
+def _png(width=10, height=10):
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, "PNG")
+    return SimpleUploadedFile("p.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_picture_must_be_a_real_image(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    exercise = make_exercise()
+    exercise.picture = SimpleUploadedFile("fake.png", b"<script>alert(1)</script>", content_type="image/png")
+    with pytest.raises(ValidationError):
+        exercise.full_clean()
+
+
+def test_picture_pixel_limit(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.PICTURE_MAX_PIXELS = 50 * 50
+    exercise = make_exercise()
+    exercise.picture = _png(60, 60)
+    with pytest.raises(ValidationError, match="too many pixels"):
+        exercise.full_clean()
+    exercise.picture = _png(40, 40)
+    exercise.full_clean()
+
+
+# --- public pages -----------------------------------------------------------------------
+
+def test_signed_out_visitor_can_browse_the_catalogue(client, patterns):
+    bridge = make_exercise(name="Bridge", slug="bridge")
+    sit_up = make_exercise(name="Sit-up", slug="sit-up", patterns=["SPINAL_FLEXION"], alternatives=[bridge],
+                           steps=("Lie on your back.", "Curl up."))
+    assertContains(client.get("/catalogue/"), "Sit-up")
+    response = client.get(sit_up.get_absolute_url())
+    assertContains(response, "Curl up.")
+    assertContains(response, "Bending forward from the waist")  # the caution in words
+    assertContains(response, 'href="/catalogue/bridge/"')  # the safer alternative
+    assertNotContains(response, "SPINAL_FLEXION")
+
+
+def test_draft_exercises_are_hidden_and_retired_are_marked(client):
+    draft = make_exercise(name="Secret draft", status=Status.DRAFT)
+    retired = make_exercise(name="Old one", status=Status.RETIRED)
+    assertNotContains(client.get("/catalogue/"), "Secret draft")
+    assertNotContains(client.get("/catalogue/"), "Old one")
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assertContains(client.get(retired.get_absolute_url()), "Retired")
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ("category=balance", "Stand on one leg", "Wall push"),
+        ("position=chair", "Chair curl", "Stand on one leg"),
+        ("equipment=band", "Band row", "Wall push"),
+        ("weight_bearing=no", "Chair curl", "Stand on one leg"),
+        ("weight_bearing=yes", "Stand on one leg", "Chair curl"),
+        ("q=push", "Wall push", "Band row"),
+        ("category=nonsense", "Wall push", "zzz-nothing"),  # bad filter values are ignored
+    ],
+)
+def test_catalogue_filters(client, query, shown, hidden):
+    make_exercise(name="Stand on one leg", category="balance", trains_balance=True)
+    make_exercise(name="Wall push", category="strength", equipment="support")
+    make_exercise(name="Chair curl", category="strength", position="chair", weight_bearing=False)
+    make_exercise(name="Band row", category="strength", position="chair", equipment="band", weight_bearing=False)
+    response = client.get(f"/catalogue/?{query}")
+    assert response.status_code == 200
+    assertContains(response, shown)
+    assertNotContains(response, hidden)
+
+
+def test_suitable_for_my_profile_hides_what_warns_this_patient(patient_client, patterns):
+    make_exercise(name="Sit-up", patterns=["SPINAL_FLEXION"])
+    make_exercise(name="Jogging", patterns=["HIGH_IMPACT"])
+    make_exercise(name="Heel raises")
+    response = patient_client.get("/catalogue/?suitable=on")
+    assertContains(response, "Heel raises")
+    assertNotContains(response, "Sit-up")
+    assertNotContains(response, "Jogging")  # caution for osteoporosis
+
+
+def test_catalogue_list_query_count_is_flat(client, django_assert_max_num_queries, patterns):
+    for _ in range(30):
+        make_exercise(patterns=["SPINAL_TWIST"], alternatives=[])
+    # session-less visitor: exercises, patterns prefetch, alternatives prefetch
+    with django_assert_max_num_queries(3):
+        client.get("/catalogue/")
+
+
+# --- therapists' admin --------------------------------------------------------------------
+
+def test_therapists_group_has_exactly_the_catalogue_permissions():
+    group = Group.objects.get(name=THERAPISTS)
+    assert sorted(group.permissions.values_list("codename", flat=True)) == sorted(THERAPIST_PERMISSIONS)
+    assert not group.permissions.filter(codename__startswith="delete_exercise").exclude(
+        codename="delete_exercisestep").exists()
+
+
+def test_therapist_can_open_the_exercise_admin_but_not_users(therapist_client):
+    exercise = make_exercise()
+    assert therapist_client.get("/admin/catalogue/exercise/").status_code == 200
+    assert therapist_client.get(f"/admin/catalogue/exercise/{exercise.pk}/change/").status_code == 200
+    assert therapist_client.get("/admin/auth/user/").status_code == 403
+    assert therapist_client.get("/admin/auth/group/").status_code == 403
+    assert therapist_client.get(f"/admin/catalogue/exercise/{exercise.pk}/delete/").status_code == 403
+
+
+def test_therapist_cannot_delete_by_post(therapist_client):
+    exercise = make_exercise()
+    response = therapist_client.post(f"/admin/catalogue/exercise/{exercise.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Exercise.objects.filter(pk=exercise.pk).exists()
+
+
+def test_publish_and_retire_actions_write_the_history(therapist_client, therapist):
+    drafts = [make_exercise(status=Status.DRAFT) for _ in range(3)]
+    response = therapist_client.post("/admin/catalogue/exercise/", {
+        "action": "publish", "_selected_action": [e.pk for e in drafts]}, follow=True)
+    assertContains(response, "3 exercise(s) set to published")
+    assert set(Exercise.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
+    entries = LogEntry.objects.filter(user=therapist, change_message="Status set to Published.")
+    assert entries.count() == 3
+    therapist_client.post("/admin/catalogue/exercise/", {"action": "retire", "_selected_action": [drafts[0].pk]})
+    assert Exercise.objects.get(pk=drafts[0].pk).status == Status.RETIRED
+    history = therapist_client.get(f"/admin/catalogue/exercise/{drafts[0].pk}/history/")
+    assertContains(history, "Status set to Retired.")
+    assertContains(history, "terry")
+
+
+def _change_form_data(exercise, steps):
+    data = {
+        "name": exercise.name, "slug": exercise.slug, "status": exercise.status, "summary": "",
+        "category": exercise.category, "position": exercise.position, "equipment": exercise.equipment,
+        "impact": exercise.impact, "weight_bearing": "on", "default_sets": "2", "default_reps": "10",
+        "default_minutes": "", "dose_notes": "", "cautions": "", "load_threshold_kg": "",
+        "picture_description": "",
+        "steps-TOTAL_FORMS": str(len(steps)), "steps-INITIAL_FORMS": str(len(steps)),
+        "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "1000",
+    }
+    for i, (step, order) in enumerate(steps):
+        data |= {f"steps-{i}-id": str(step.pk), f"steps-{i}-exercise": str(exercise.pk),
+                 f"steps-{i}-order": str(order), f"steps-{i}-text": step.text}
+    return data
+
+
+def test_therapist_can_swap_two_steps_inline(therapist_client):
+    exercise = make_exercise(steps=("First", "Second"))
+    first, second = exercise.steps.all()
+    data = _change_form_data(exercise, [(first, 2), (second, 1)])
+    response = therapist_client.post(f"/admin/catalogue/exercise/{exercise.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert [s.text for s in exercise.steps.all()] == ["Second", "First"]
+
+
+def test_alternatives_autocomplete_offers_published_exercises(therapist_client):
+    make_exercise(name="Bridge")
+    make_exercise(name="Bridge retired", status=Status.RETIRED)
+    response = therapist_client.get(
+        "/admin/autocomplete/",
+        {"term": "Bridge", "app_label": "catalogue", "model_name": "exercise", "field_name": "alternatives"},
+    )
+    names = [r["text"] for r in response.json()["results"]]
+    assert names == ["Bridge"]
+
+
+def test_delete_refusal_page_shows_no_patient_data(admin_client, patient):
+    exercise = make_exercise(name="Sit-up")
+    make_item(make_routine(owner=patient, name="Alice's secret plan"), exercise)
+    response = admin_client.get(f"/admin/catalogue/exercise/{exercise.pk}/delete/")
+    assertContains(response, "Retire it instead")
+    assertNotContains(response, "Alice")
+    assertNotContains(response, "secret plan")
+    assertNotContains(response, "on Monday")
+    admin_client.post(f"/admin/catalogue/exercise/{exercise.pk}/delete/", {"post": "yes"})
+    assert Exercise.objects.filter(pk=exercise.pk).exists()
+
+
+def test_therapist_edits_the_severity_table(therapist_client, patterns):
+    pattern = patterns["SPINAL_TWIST"]
+    response = therapist_client.post(f"/admin/catalogue/movementpattern/{pattern.pk}/change/", {
+        "message": "Edited in plain words.", "low_bone_mass": "danger", "osteoporosis": "danger",
+        "high_risk": "danger"})
+    assert response.status_code == 302
+    pattern.refresh_from_db()
+    assert (pattern.message, pattern.low_bone_mass) == ("Edited in plain words.", "danger")
+    assert therapist_client.post(f"/admin/catalogue/movementpattern/{pattern.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_createtherapist_command(capsys, monkeypatch):
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-very-good-password-42\n"))
+    call_command("createtherapist", "tina", "--password-stdin")
+    tina = User.objects.get(username="tina")
+    assert tina.is_staff and not tina.is_superuser
+    assert tina.groups.filter(name=THERAPISTS).exists()
+    assert tina.check_password("a-very-good-password-42")
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    with pytest.raises(CommandError) as error:
+        call_command("createtherapist", "tom", "--password-stdin")
+    assert error.value.returncode == 2
+    assert not User.objects.filter(username="tom").exists()
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("createtherapist", "tina", "--password-stdin")
