@@ -85,6 +85,7 @@ class RoutineForm(forms.ModelForm):
         fields = ["name"]
         labels = {"name": "Name of the routine"}
         help_texts = {"name": "For example: My week, or Winter plan."}
+        error_messages = {"name": {"required": "Give your routine a name."}}
 
     def __init__(self, *args, submit_label="Save", **kwargs):
         super().__init__(*args, **kwargs)
