@@ -64,6 +64,17 @@ class ShownItem:
         return safety.highest(f.finding for f in self.findings)
 
     @property
+    def alternatives(self):
+        alternatives = distinct_alternatives(self.findings)
+        if self.item.exercise.is_retired:  # a retired exercise always points to what replaces it
+            known = {a.pk for a in alternatives}
+            alternatives += [
+                a for a in self.item.exercise.alternatives.all()
+                if a.pk not in known and not a.is_retired
+            ]
+        return alternatives
+
+    @property
     def acknowledged_danger(self):
         return any(f.severity == safety.DANGER for f in self.findings) and not self.needs_acknowledgement
 
@@ -113,3 +124,12 @@ def week_findings(check: WeekCheck) -> list[ShownFinding]:
 
 def item_findings(findings, exercises_by_slug) -> list[ShownFinding]:
     return _shown(findings, exercises_by_slug)
+
+
+def distinct_alternatives(findings: list[ShownFinding]) -> list[Exercise]:
+    """The safer alternatives of all these findings, each once, in order."""
+    seen: dict[int, Exercise] = {}
+    for finding in findings:
+        for alternative in finding.alternatives:
+            seen.setdefault(alternative.pk, alternative)
+    return list(seen.values())

@@ -175,7 +175,8 @@ def routine_print(request, pk):
     for exercise in Exercise.objects.filter(pk__in=exercises).prefetch_related("steps"):
         steps[exercise.pk] = list(exercise.steps.all())
     sheets = [
-        {"exercise": shown.item.exercise, "findings": shown.findings, "steps": steps[pk]}
+        {"exercise": shown.item.exercise, "findings": shown.findings, "steps": steps[pk],
+         "alternatives": shown.alternatives}
         for pk, shown in exercises.items()
     ]
     context.update(sheets=sheets, printed_on=timezone.localdate())
@@ -277,6 +278,7 @@ def _item_form(request, routine, form, *, title, item=None):
     alternatives = {}
     if exercise is not None:
         alternatives = {a.slug: a for a in exercise.alternatives.all()}
+    shown_findings = presenting.item_findings(form.findings, alternatives)
     acknowledged = item.acknowledged if item else frozenset()
     needs_acknowledgement = any(
         f.severity == safety.DANGER and f.code not in acknowledged for f in form.findings
@@ -286,7 +288,8 @@ def _item_form(request, routine, form, *, title, item=None):
         "routines/item_form.html",
         {
             "routine": routine, "form": form, "title": title, "item": item, "exercise": exercise,
-            "findings": presenting.item_findings(form.findings, alternatives),
+            "findings": shown_findings,
+            "alternatives": presenting.distinct_alternatives(shown_findings),
             "needs_acknowledgement": needs_acknowledgement or form["acknowledge_danger"].errors,
         },
         status=400 if form.is_bound and form.errors else 200,
