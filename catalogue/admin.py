@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from catalogue.models import Exercise, ExerciseStep, MovementPattern, Status
 
 
-class ExerciseStepInline(admin.TabularInline):
+class ExerciseStepInline(admin.StackedInline):
     model = ExerciseStep
     extra = 1
     fields = ["order", "text"]
@@ -20,12 +20,26 @@ class ExerciseStepInline(admin.TabularInline):
 @admin.register(Exercise)
 class ExerciseAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "status", "category", "position", "equipment", "weight_bearing",
-        "strengthening", "trains_balance", "updated_at",
+        "name",
+        "status",
+        "category",
+        "position",
+        "equipment",
+        "weight_bearing",
+        "strengthening",
+        "trains_balance",
+        "updated_at",
     ]
     list_filter = [
-        "status", "category", "position", "equipment", "impact", "weight_bearing",
-        "strengthening", "trains_balance", "patterns",
+        "status",
+        "category",
+        "position",
+        "equipment",
+        "impact",
+        "weight_bearing",
+        "strengthening",
+        "trains_balance",
+        "patterns",
     ]
     search_fields = ["name", "slug", "summary", "steps__text"]
     prepopulated_fields = {"slug": ["name"]}
@@ -37,17 +51,43 @@ class ExerciseAdmin(admin.ModelAdmin):
     save_on_top = True
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["name", "slug", "status", "summary", "picture", "picture_description"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "status",
+                    "summary",
+                    "picture",
+                    "picture_description",
+                ]
+            },
+        ),
         (
             "What kind of exercise",
-            {"fields": [
-                "category", "position", "equipment", "impact",
-                "weight_bearing", "strengthening", "trains_balance",
-            ]},
+            {
+                "fields": [
+                    "category",
+                    "position",
+                    "equipment",
+                    "impact",
+                    "weight_bearing",
+                    "strengthening",
+                    "trains_balance",
+                ]
+            },
         ),
         (
             "Usual dose",
-            {"fields": ["default_sets", "default_reps", "default_minutes", "dose_notes"]},
+            {
+                "fields": [
+                    "default_sets",
+                    "default_reps",
+                    "default_minutes",
+                    "dose_notes",
+                ]
+            },
         ),
         (
             "Safety",
@@ -62,9 +102,13 @@ class ExerciseAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
         if request.GET.get("field_name") == "alternatives":
-            queryset = queryset.exclude(status=Status.RETIRED)  # never offer a retired alternative
+            queryset = queryset.exclude(
+                status=Status.RETIRED
+            )  # never offer a retired alternative
         return queryset, may_have_duplicates
 
     @admin.action(description="Publish the selected exercises", permissions=["change"])
@@ -84,11 +128,15 @@ class ExerciseAdmin(admin.ModelAdmin):
             self.log_change(request, exercise, f"Status set to {status.label}.")
             changed += 1
         self.message_user(
-            request, f"{changed} exercise(s) set to {status.label.lower()}.", messages.SUCCESS
+            request,
+            f"{changed} exercise(s) set to {status.label.lower()}.",
+            messages.SUCCESS,
         )
 
     def get_deleted_objects(self, objs, request):
-        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
         if protected:
             # Never list patients' routine items here: say how many, and what to do instead.
             protected = [
@@ -98,12 +146,28 @@ class ExerciseAdmin(admin.ModelAdmin):
         return deleted, model_count, perms_needed, protected
 
 
+class SeverityRowForm(forms.ModelForm):
+    """A row of the editable severity table; each select names its pattern and risk level."""
+
+    class Meta:
+        model = MovementPattern
+        fields = ["low_bone_mass", "osteoporosis", "high_risk"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for _name, field in self.fields.items():
+            field.widget.attrs["aria-label"] = f"{field.label} – {self.instance}"
+
+
 @admin.register(MovementPattern)
 class MovementPatternAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "low_bone_mass", "osteoporosis", "high_risk"]
     list_editable = ["low_bone_mass", "osteoporosis", "high_risk"]
     search_fields = ["code", "message"]
     fields = ["code", "message", "low_bone_mass", "osteoporosis", "high_risk"]
+
+    def get_changelist_form(self, request, **kwargs):
+        return SeverityRowForm
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj else []

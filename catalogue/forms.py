@@ -19,9 +19,15 @@ class ExerciseFilterForm(forms.Form):
     weight_bearing = forms.ChoiceField(
         label="Weight-bearing",
         required=False,
-        choices=[("", "Either"), ("yes", "Weight-bearing only"), ("no", "Not weight-bearing")],
+        choices=[
+            ("", "Either"),
+            ("yes", "Weight-bearing only"),
+            ("no", "Not weight-bearing"),
+        ],
     )
-    suitable = forms.BooleanField(label="Only exercises suitable for my profile", required=False)
+    suitable = forms.BooleanField(
+        label="Only exercises suitable for my profile", required=False
+    )
 
     def filter(self, queryset):
         """Apply the valid filters to `queryset` (call after is_valid())."""

@@ -77,7 +77,9 @@ class MovementPattern(models.Model):
     low_bone_mass = models.CharField(
         "severity for low bone mass", max_length=10, choices=Severity
     )
-    osteoporosis = models.CharField("severity for osteoporosis", max_length=10, choices=Severity)
+    osteoporosis = models.CharField(
+        "severity for osteoporosis", max_length=10, choices=Severity
+    )
     high_risk = models.CharField(
         "severity after a spine or hip fracture", max_length=10, choices=Severity
     )
@@ -120,20 +122,28 @@ class ExerciseQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self
-        return self.filter(Q(name__icontains=text) | Q(summary__icontains=text)).distinct()
+        return self.filter(
+            Q(name__icontains=text) | Q(summary__icontains=text)
+        ).distinct()
 
 
 class Exercise(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     summary = models.TextField(
-        max_length=600, blank=True, help_text="One or two sentences: what it is and why."
+        max_length=600,
+        blank=True,
+        help_text="One or two sentences: what it is and why.",
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     category = models.CharField("type", max_length=20, choices=Category)
     position = models.CharField(max_length=10, choices=Position)
-    equipment = models.CharField(max_length=12, choices=Equipment, default=Equipment.NONE)
-    impact = models.CharField("impact level", max_length=10, choices=Impact, default=Impact.NONE)
+    equipment = models.CharField(
+        max_length=12, choices=Equipment, default=Equipment.NONE
+    )
+    impact = models.CharField(
+        "impact level", max_length=10, choices=Impact, default=Impact.NONE
+    )
     weight_bearing = models.BooleanField(
         default=False,
         help_text="On your feet, your bones carry your weight. Swimming and cycling are not.",
@@ -154,10 +164,15 @@ class Exercise(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(240)]
     )
     dose_notes = models.CharField(
-        "usual dose, in words", max_length=300, blank=True, help_text="For example: 2 days a week."
+        "usual dose, in words",
+        max_length=300,
+        blank=True,
+        help_text="For example: 2 days a week.",
     )
     cautions = models.TextField(
-        max_length=1000, blank=True, help_text="Extra advice, in plain words, for doing it safely."
+        max_length=1000,
+        blank=True,
+        help_text="Extra advice, in plain words, for doing it safely.",
     )
     load_threshold_kg = models.DecimalField(
         "heavy from (kg)",
@@ -186,7 +201,9 @@ class Exercise(models.Model):
         upload_to="exercises/", blank=True, validators=[validate_picture]
     )
     picture_description = models.CharField(
-        max_length=200, blank=True, help_text="Describes the picture for people who cannot see it."
+        max_length=200,
+        blank=True,
+        help_text="Describes the picture for people who cannot see it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -196,19 +213,27 @@ class Exercise(models.Model):
     class Meta:
         ordering = ["name", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=Status.values), name="exercise_status_valid"),
             models.CheckConstraint(
-                condition=Q(category__in=Category.values), name="exercise_category_valid"
+                condition=Q(status__in=Status.values), name="exercise_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(position__in=Position.values), name="exercise_position_valid"
+                condition=Q(category__in=Category.values),
+                name="exercise_category_valid",
             ),
             models.CheckConstraint(
-                condition=Q(equipment__in=Equipment.values), name="exercise_equipment_valid"
+                condition=Q(position__in=Position.values),
+                name="exercise_position_valid",
             ),
-            models.CheckConstraint(condition=Q(impact__in=Impact.values), name="exercise_impact_valid"),
             models.CheckConstraint(
-                condition=~Q(slug=""), name="exercise_slug_not_empty",
+                condition=Q(equipment__in=Equipment.values),
+                name="exercise_equipment_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(impact__in=Impact.values), name="exercise_impact_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(slug=""),
+                name="exercise_slug_not_empty",
                 violation_error_message="Give the exercise a web address (slug).",
             ),
         ]
@@ -239,7 +264,9 @@ class Exercise(models.Model):
 
 
 class ExerciseStep(models.Model):
-    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="steps")
+    exercise = models.ForeignKey(
+        Exercise, on_delete=models.CASCADE, related_name="steps"
+    )
     # No unique constraint on (exercise, order): swapping two steps in the admin would fail.
     order = models.PositiveSmallIntegerField(default=0)
     text = models.TextField(max_length=600)

@@ -3,7 +3,9 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from PIL import Image
 
-NOT_A_PICTURE = "This file is not a picture we can use. Please upload a JPEG, PNG or WebP image."
+NOT_A_PICTURE = (
+    "This file is not a picture we can use. Please upload a JPEG, PNG or WebP image."
+)
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
@@ -22,7 +24,9 @@ def validate_picture(picture):
         picture.open("rb")
         picture.seek(0)
         with Image.open(picture) as image:
-            width, height = image.size  # read from the header: a huge image is never decoded
+            width, height = (
+                image.size
+            )  # read from the header: a huge image is never decoded
             image_format = image.format
             if width * height <= settings.PICTURE_MAX_PIXELS:
                 image.verify()

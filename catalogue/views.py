@@ -15,7 +15,9 @@ def suitable_ids(user, exercises):
 def exercise_list(request):
     form = ExerciseFilterForm(request.GET or None)
     exercises = list(
-        form.filter(Exercise.objects.published()).with_safety_data().order_by("name", "pk")
+        form.filter(Exercise.objects.published())
+        .with_safety_data()
+        .order_by("name", "pk")
     )
     if form.wants_suitable:
         keep = suitable_ids(request.user, exercises)
@@ -30,7 +32,9 @@ def exercise_list(request):
 @login_not_required
 def exercise_detail(request, slug):
     exercise = get_object_or_404(
-        Exercise.objects.visible().prefetch_related("steps", "patterns", "alternatives"),
+        Exercise.objects.visible().prefetch_related(
+            "steps", "patterns", "alternatives"
+        ),
         slug=slug,
     )
     alternatives = [a for a in exercise.alternatives.all() if not a.is_retired]

@@ -38,7 +38,9 @@ def exercise_facts(exercise: Exercise) -> safety.Exercise:
         trains_balance=exercise.trains_balance,
         load_threshold_kg=exercise.load_threshold_kg,
         alternatives=tuple(
-            a.slug for a in sorted(exercise.alternatives.all(), key=lambda a: a.name) if not a.is_retired
+            a.slug
+            for a in sorted(exercise.alternatives.all(), key=lambda a: a.name)
+            if not a.is_retired
         ),
     )
 
@@ -49,7 +51,9 @@ class WeekCheck:
 
     items: list[RoutineItem]
     findings: list[safety.Finding]
-    alternatives: dict[str, Exercise]  # slug -> exercise, for the swap buttons and links
+    alternatives: dict[
+        str, Exercise
+    ]  # slug -> exercise, for the swap buttons and links
     by_item: dict[int, list[safety.Finding]] = field(default_factory=dict)
     week: list[safety.Finding] = field(default_factory=list)
 
@@ -67,10 +71,16 @@ class WeekCheck:
         return safety.counts(self.findings)
 
     def unacknowledged_dangers(self) -> list[RoutineItem]:
-        return [item for item in self.items if unacknowledged_danger_codes(item, self.by_item.get(item.pk, []))]
+        return [
+            item
+            for item in self.items
+            if unacknowledged_danger_codes(item, self.by_item.get(item.pk, []))
+        ]
 
 
-def unacknowledged_danger_codes(item: RoutineItem, findings: Iterable[safety.Finding]) -> set[str]:
+def unacknowledged_danger_codes(
+    item: RoutineItem, findings: Iterable[safety.Finding]
+) -> set[str]:
     return {f.code for f in findings if f.severity == safety.DANGER} - item.acknowledged
 
 
@@ -107,11 +117,18 @@ def suitable_exercise_ids(user, exercises: Iterable[Exercise]) -> set[int]:
 
     `exercises` must have their patterns and alternatives prefetched.
     """
-    profile = HealthProfile.for_user(user).as_facts() if user.is_authenticated else safety.CAUTIOUS_PROFILE
+    profile = (
+        HealthProfile.for_user(user).as_facts()
+        if user.is_authenticated
+        else safety.CAUTIOUS_PROFILE
+    )
     rules = pattern_rules()
     suitable = set()
     for exercise in exercises:
         item = safety.Item(day="mon", exercise=exercise_facts(exercise), reps=1)
-        if all(f.severity == safety.INFO for f in safety.item_findings(profile, item, rules)):
+        if all(
+            f.severity == safety.INFO
+            for f in safety.item_findings(profile, item, rules)
+        ):
             suitable.add(exercise.pk)
     return suitable

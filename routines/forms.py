@@ -11,25 +11,31 @@ from catalogue.models import Exercise, Status
 from routines import checking, safety
 from routines.models import HealthProfile, Routine, RoutineItem, Weekday
 
-DAY_CHOICES = [(code, label) for code, label in zip(safety.DAYS, Weekday.labels, strict=True)]
+DAY_CHOICES = [
+    (code, label) for code, label in zip(safety.DAYS, Weekday.labels, strict=True)
+]
 
 
 def _plain_text(value):
     """Refuse text that cannot be stored or printed as typed (NUL and other control bytes)."""
     if value and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
         raise forms.ValidationError(
-            "Please remove the unusual hidden characters from this text.", code="control_chars"
+            "Please remove the unusual hidden characters from this text.",
+            code="control_chars",
         )
     return value
 
 
 class SignUpForm(UserCreationForm):
     first_name = forms.CharField(
-        label="Your first name", max_length=150, required=False,
+        label="Your first name",
+        max_length=150,
+        required=False,
         help_text="Optional. Printed on your routines.",
     )
     email = forms.EmailField(
-        label="Email address", required=False,
+        label="Email address",
+        required=False,
         help_text="Optional, but needed if you ever forget your password.",
     )
 
@@ -39,7 +45,9 @@ class SignUpForm(UserCreationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].help_text = "Letters and numbers, for example dorothy55."
+        self.fields[
+            "username"
+        ].help_text = "Letters and numbers, for example dorothy55."
         self.helper = FormHelper()
         self.helper.add_input(Submit("signup", "Create my account", css_class="btn-lg"))
 
@@ -51,8 +59,14 @@ class HealthProfileForm(forms.ModelForm):
     class Meta:
         model = HealthProfile
         fields = [
-            "diagnosis", "fracture_spine", "fracture_hip", "fracture_wrist", "fracture_other",
-            "falls_last_year", "neuropathy", "restrictions",
+            "diagnosis",
+            "fracture_spine",
+            "fracture_hip",
+            "fracture_wrist",
+            "fracture_other",
+            "falls_last_year",
+            "neuropathy",
+            "restrictions",
         ]
         widgets = {
             "diagnosis": forms.RadioSelect,
@@ -66,7 +80,10 @@ class HealthProfileForm(forms.ModelForm):
             "diagnosis",
             Fieldset(
                 "Have you broken a bone after a minor fall or bump since the age of 50?",
-                "fracture_spine", "fracture_hip", "fracture_wrist", "fracture_other",
+                "fracture_spine",
+                "fracture_hip",
+                "fracture_wrist",
+                "fracture_other",
             ),
             Fieldset("Falls and feet", "falls_last_year", "neuropathy"),
             "restrictions",
@@ -105,24 +122,33 @@ class ExercisePickerForm(forms.Form):
     """Search and filter on the add-exercise page (GET)."""
 
     q = forms.CharField(label="Search exercises", required=False, max_length=100)
-    suitable = forms.BooleanField(label="Only exercises suitable for my profile", required=False)
-    day = forms.ChoiceField(choices=DAY_CHOICES, required=False, widget=forms.HiddenInput)
+    suitable = forms.BooleanField(
+        label="Only exercises suitable for my profile", required=False
+    )
+    day = forms.ChoiceField(
+        choices=DAY_CHOICES, required=False, widget=forms.HiddenInput
+    )
 
 
 class RoutineItemForm(forms.ModelForm):
     """Add or edit one item; a danger finding needs the acknowledgement box ticked."""
 
     exercise = forms.ModelChoiceField(
-        queryset=Exercise.objects.none(), to_field_name="slug", widget=forms.HiddenInput,
+        queryset=Exercise.objects.none(),
+        to_field_name="slug",
+        widget=forms.HiddenInput,
         error_messages={
             "invalid_choice": "This exercise cannot be added: it is not in the catalogue "
             "or has been retired.",
             "required": "Choose an exercise first.",
         },
     )
-    day = forms.ChoiceField(choices=DAY_CHOICES, error_messages={
-        "invalid_choice": "Choose a day from Monday to Sunday.",
-    })
+    day = forms.ChoiceField(
+        choices=DAY_CHOICES,
+        error_messages={
+            "invalid_choice": "Choose a day from Monday to Sunday.",
+        },
+    )
     acknowledge_danger = forms.BooleanField(
         required=False,
         label="I have discussed this exercise with my therapist and want to add it anyway.",
@@ -156,18 +182,29 @@ class RoutineItemForm(forms.ModelForm):
         elif not self.is_bound:
             self.initial.setdefault("submission_token", uuid.uuid4())
         for name, (low, high) in {
-            "sets": safety.SETS_RANGE, "reps": safety.REPS_RANGE, "minutes": safety.MINUTES_RANGE,
+            "sets": safety.SETS_RANGE,
+            "reps": safety.REPS_RANGE,
+            "minutes": safety.MINUTES_RANGE,
         }.items():
-            self.fields[name].widget.attrs.update(min=low, max=high, inputmode="numeric")
-        self.fields["load_kg"].widget.attrs.update(min=0, max=200, step="0.5", inputmode="decimal")
+            self.fields[name].widget.attrs.update(
+                min=low, max=high, inputmode="numeric"
+            )
+        self.fields["load_kg"].widget.attrs.update(
+            min=0, max=200, step="0.5", inputmode="decimal"
+        )
         self.fields["load_kg"].error_messages["max_decimal_places"] = (
             "Give the weight with at most one decimal place, for example 2.5."
         )
-        self.fields["load_kg"].error_messages["max_digits"] = "Weight must be between 0 and 200 kg."
+        self.fields["load_kg"].error_messages["max_digits"] = (
+            "Weight must be between 0 and 200 kg."
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            "exercise", "version", "submission_token", "day",
+            "exercise",
+            "version",
+            "submission_token",
+            "day",
             Row(Column("sets"), Column("reps"), css_class="g-3"),
             Row(Column("minutes"), Column("load_kg"), css_class="g-3"),
             "notes",
@@ -191,12 +228,17 @@ class RoutineItemForm(forms.ModelForm):
         if exercise is None or self.errors:
             return cleaned
         candidate = RoutineItem(
-            day=cleaned.get("day", 0), sets=cleaned.get("sets"), reps=cleaned.get("reps"),
-            minutes=cleaned.get("minutes"), load_kg=cleaned.get("load_kg"),
+            day=cleaned.get("day", 0),
+            sets=cleaned.get("sets"),
+            reps=cleaned.get("reps"),
+            minutes=cleaned.get("minutes"),
+            load_kg=cleaned.get("load_kg"),
         )
         self.findings = checking.candidate_findings(self.profile, candidate, exercise)
         self.danger_findings = [f for f in self.findings if f.severity == safety.DANGER]
-        new_dangers = {f.code for f in self.danger_findings} - self.instance.acknowledged
+        new_dangers = {
+            f.code for f in self.danger_findings
+        } - self.instance.acknowledged
         if new_dangers and not cleaned.get("acknowledge_danger"):
             self.add_error(
                 "acknowledge_danger",
@@ -219,7 +261,9 @@ class TransferForm(forms.Form):
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
-        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -229,6 +273,7 @@ class DeleteAccountForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That password is not right. Please try again.", code="wrong")
+            raise forms.ValidationError(
+                "That password is not right. Please try again.", code="wrong"
+            )
         return password
-

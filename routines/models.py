@@ -40,7 +40,9 @@ class Weekday(models.IntegerChoices):
 
 class HealthProfile(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="health_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="health_profile",
     )
     diagnosis = models.CharField(
         "What did your doctor tell you?",
@@ -51,7 +53,9 @@ class HealthProfile(models.Model):
     fracture_spine = models.BooleanField("A bone in my spine (back)", default=False)
     fracture_hip = models.BooleanField("My hip", default=False)
     fracture_wrist = models.BooleanField("My wrist", default=False)
-    fracture_other = models.BooleanField("Another bone, after a minor fall or bump", default=False)
+    fracture_other = models.BooleanField(
+        "Another bone, after a minor fall or bump", default=False
+    )
     falls_last_year = models.BooleanField("I fell in the last 12 months", default=False)
     neuropathy = models.BooleanField(
         "I have numbness or tingling in my feet (peripheral neuropathy)", default=False
@@ -68,7 +72,8 @@ class HealthProfile(models.Model):
         ordering = ["user", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(diagnosis__in=Diagnosis.values), name="profile_diagnosis_valid"
+                condition=Q(diagnosis__in=Diagnosis.values),
+                name="profile_diagnosis_valid",
             ),
         ]
 
@@ -114,7 +119,9 @@ class Routine(models.Model):
     )
     name = models.CharField(max_length=100)
     # A double-clicked "Create" sends the same token twice; the second finds the first.
-    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    submission_token = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -168,13 +175,19 @@ class RoutineItem(models.Model):
     sets = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(safety.SETS_RANGE[0]), MaxValueValidator(safety.SETS_RANGE[1])],
+        validators=[
+            MinValueValidator(safety.SETS_RANGE[0]),
+            MaxValueValidator(safety.SETS_RANGE[1]),
+        ],
     )
     reps = models.PositiveSmallIntegerField(
         "repetitions",
         null=True,
         blank=True,
-        validators=[MinValueValidator(safety.REPS_RANGE[0]), MaxValueValidator(safety.REPS_RANGE[1])],
+        validators=[
+            MinValueValidator(safety.REPS_RANGE[0]),
+            MaxValueValidator(safety.REPS_RANGE[1]),
+        ],
     )
     minutes = models.PositiveSmallIntegerField(
         null=True,
@@ -201,7 +214,9 @@ class RoutineItem(models.Model):
     acknowledged_codes = models.CharField(max_length=300, blank=True, editable=False)
     # Optimistic locking: an edit made from an older copy of the page is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
-    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    submission_token = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -215,7 +230,9 @@ class RoutineItem(models.Model):
                 name="item_has_reps_or_minutes",
                 violation_error_message="Give a number of repetitions or a number of minutes.",
             ),
-            models.CheckConstraint(condition=Q(day__range=(0, 6)), name="item_day_valid"),
+            models.CheckConstraint(
+                condition=Q(day__range=(0, 6)), name="item_day_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(sets__isnull=True) | Q(sets__range=safety.SETS_RANGE),
                 name="item_sets_in_range",
@@ -227,12 +244,14 @@ class RoutineItem(models.Model):
                 violation_error_message="Repetitions must be between 1 and 100.",
             ),
             models.CheckConstraint(
-                condition=Q(minutes__isnull=True) | Q(minutes__range=safety.MINUTES_RANGE),
+                condition=Q(minutes__isnull=True)
+                | Q(minutes__range=safety.MINUTES_RANGE),
                 name="item_minutes_in_range",
                 violation_error_message="Minutes must be between 1 and 240.",
             ),
             models.CheckConstraint(
-                condition=Q(load_kg__isnull=True) | Q(load_kg__range=safety.LOAD_KG_RANGE),
+                condition=Q(load_kg__isnull=True)
+                | Q(load_kg__range=safety.LOAD_KG_RANGE),
                 name="item_load_in_range",
                 violation_error_message="Weight must be between 0 and 200 kg.",
             ),
@@ -327,16 +346,20 @@ class RoutineItem(models.Model):
         with transaction.atomic():
             position = RoutineItem.next_position(self.routine, day)
             if copy:
-                new_item = self.copied_to(routine=self.routine, day=day, position=position)
+                new_item = self.copied_to(
+                    routine=self.routine, day=day, position=position
+                )
                 new_item.save()
                 return new_item
             old_day = self.day
             self.day, self.position = day, position
-            self.save_new_version(update_fields=["day", "position", "version", "updated_at"])
+            self.save_new_version(
+                update_fields=["day", "position", "version", "updated_at"]
+            )
             _renumber(
-                RoutineItem.objects.filter(routine_id=self.routine_id, day=old_day).order_by(
-                    "position", "pk"
-                )
+                RoutineItem.objects.filter(
+                    routine_id=self.routine_id, day=old_day
+                ).order_by("position", "pk")
             )
             return self
 

@@ -9,8 +9,12 @@ from routines import safety
 from routines.checking import WeekCheck, unacknowledged_danger_codes
 from routines.models import RoutineItem, Weekday
 
-SEVERITY_WORDS = {safety.DANGER: "Danger", safety.CAUTION: "Take care", safety.INFO: "Good to know"}
-SEVERITY_ICONS = {safety.DANGER: "⛔", safety.CAUTION: "⚠", safety.INFO: "ℹ"}
+SEVERITY_WORDS = {
+    safety.DANGER: "Danger",
+    safety.CAUTION: "Take care",
+    safety.INFO: "Good to know",
+}
+SEVERITY_ICONS = {safety.DANGER: "✖", safety.CAUTION: "⚠", safety.INFO: "ℹ"}
 WEEK_TITLES = {
     safety.EMPTY_ROUTINE: "Empty week",
     safety.MISSING_WEIGHT_BEARING: "No weight-bearing exercise",
@@ -66,17 +70,23 @@ class ShownItem:
     @property
     def alternatives(self):
         alternatives = distinct_alternatives(self.findings)
-        if self.item.exercise.is_retired:  # a retired exercise always points to what replaces it
+        if (
+            self.item.exercise.is_retired
+        ):  # a retired exercise always points to what replaces it
             known = {a.pk for a in alternatives}
             alternatives += [
-                a for a in self.item.exercise.alternatives.all()
+                a
+                for a in self.item.exercise.alternatives.all()
                 if a.pk not in known and not a.is_retired
             ]
         return alternatives
 
     @property
     def acknowledged_danger(self):
-        return any(f.severity == safety.DANGER for f in self.findings) and not self.needs_acknowledgement
+        return (
+            any(f.severity == safety.DANGER for f in self.findings)
+            and not self.needs_acknowledgement
+        )
 
 
 @dataclass
@@ -109,7 +119,9 @@ def week_days(check: WeekCheck) -> list[ShownDay]:
                 ShownItem(
                     item=item,
                     findings=_shown(findings, check.alternatives),
-                    needs_acknowledgement=bool(unacknowledged_danger_codes(item, findings)),
+                    needs_acknowledgement=bool(
+                        unacknowledged_danger_codes(item, findings)
+                    ),
                     first=index == 0,
                     last=index == len(items) - 1,
                 )

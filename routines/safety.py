@@ -154,7 +154,9 @@ class Finding:
 
 
 def _rule(code: str, message: str, low: str, osteo: str, high: str) -> PatternRule:
-    return PatternRule(code, message, {LOW_BONE_MASS: low, OSTEOPOROSIS: osteo, HIGH_RISK: high})
+    return PatternRule(
+        code, message, {LOW_BONE_MASS: low, OSTEOPOROSIS: osteo, HIGH_RISK: high}
+    )
 
 
 # SAFETY.md's defaults; therapists edit their copy in the admin (catalogue.MovementPattern).
@@ -333,10 +335,14 @@ def week_findings(profile: Profile, items: Sequence[Item]) -> list[Finding]:
         findings.append(_week(MISSING_STRENGTHENING, CAUTION))
     elif len(strength_days) == 1:
         findings.append(_week(STRENGTH_TOO_INFREQUENT, INFO))
-    if any((day + 1) % 7 in strength_days for day in strength_days):  # Sunday wraps to Monday
+    if any(
+        (day + 1) % 7 in strength_days for day in strength_days
+    ):  # Sunday wraps to Monday
         findings.append(_week(STRENGTH_NO_REST, INFO))
     if not any(item.exercise.trains_balance for item in items):
-        findings.append(_week(NO_BALANCE_TRAINING, CAUTION if profile.unsteady else INFO))
+        findings.append(
+            _week(NO_BALANCE_TRAINING, CAUTION if profile.unsteady else INFO)
+        )
     if profile.neuropathy and any(
         item.exercise.weight_bearing
         and item.minutes is not None
@@ -353,7 +359,9 @@ def check(
     rules: Mapping[str, PatternRule] = DEFAULT_RULES,
 ) -> list[Finding]:
     """All findings of a week: items by day then position in the day, then the week findings."""
-    ordered = sorted(enumerate(items), key=lambda pair: (DAYS.index(pair[1].day), pair[0]))
+    ordered = sorted(
+        enumerate(items), key=lambda pair: (DAYS.index(pair[1].day), pair[0])
+    )
     findings = [f for _, item in ordered for f in item_findings(profile, item, rules)]
     return findings + week_findings(profile, items)
 
@@ -384,7 +392,10 @@ def _week(code: str, severity: str) -> Finding:
 
 
 def _pattern_order(code: str) -> tuple[int, str]:
-    return (PATTERN_CODES.index(code) if code in PATTERN_CODES else len(PATTERN_CODES), code)
+    return (
+        PATTERN_CODES.index(code) if code in PATTERN_CODES else len(PATTERN_CODES),
+        code,
+    )
 
 
 def _kg(value: Decimal) -> str:

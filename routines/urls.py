@@ -15,7 +15,15 @@ urlpatterns = [
     path("<int:pk>/items/add/", views.item_add, name="item_add"),
     path("<int:pk>/items/<int:item_pk>/", views.item_edit, name="item_edit"),
     path("<int:pk>/items/<int:item_pk>/delete/", views.item_delete, name="item_delete"),
-    path("<int:pk>/items/<int:item_pk>/move/<str:direction>/", views.item_move, name="item_move"),
-    path("<int:pk>/items/<int:item_pk>/transfer/", views.item_transfer, name="item_transfer"),
+    path(
+        "<int:pk>/items/<int:item_pk>/move/<str:direction>/",
+        views.item_move,
+        name="item_move",
+    ),
+    path(
+        "<int:pk>/items/<int:item_pk>/transfer/",
+        views.item_transfer,
+        name="item_transfer",
+    ),
     path("<int:pk>/items/<int:item_pk>/swap/", views.item_swap, name="item_swap"),
 ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalogue.models import Exercise, Status
-from routines import checking, presenting
+from routines import checking, presenting, safety
 from routines.forms import (
     DeleteAccountForm,
     ExercisePickerForm,
@@ -23,7 +23,6 @@ from routines.forms import (
     TransferForm,
 )
 from routines.models import HealthProfile, Routine, RoutineItem, Weekday
-from routines import safety
 from routines.safety import DAYS
 
 
@@ -34,7 +33,9 @@ def _routine(request, pk):
 
 def _item(request, pk, item_pk):
     return get_object_or_404(
-        RoutineItem.objects.owned_by(request.user).select_related("routine", "exercise"),
+        RoutineItem.objects.owned_by(request.user).select_related(
+            "routine", "exercise"
+        ),
         pk=item_pk,
         routine_id=pk,
     )
@@ -73,9 +74,13 @@ def profile_edit(request):
     if form.is_valid():
         with transaction.atomic():
             form.save()
-        messages.success(request, "Your profile is saved. " + _recheck_summary(request.user, profile))
+        messages.success(
+            request, "Your profile is saved. " + _recheck_summary(request.user, profile)
+        )
         return redirect("routines:list")
-    return render(request, "routines/profile_form.html", {"form": form, "profile": profile})
+    return render(
+        request, "routines/profile_form.html", {"form": form, "profile": profile}
+    )
 
 
 def _routine_checks(user, profile):
@@ -84,7 +89,10 @@ def _routine_checks(user, profile):
     items = defaultdict(list)
     for item in RoutineItem.objects.owned_by(user).for_week():
         items[item.routine_id].append(item)
-    return {routine: checking.check_items(profile, items[routine.pk]) for routine in routines}
+    return {
+        routine: checking.check_items(profile, items[routine.pk])
+        for routine in routines
+    }
 
 
 def _recheck_summary(user, profile):
@@ -125,8 +133,15 @@ def routine_create(request):
     form = RoutineForm(request.POST or None, submit_label="Create routine")
     if form.is_valid():
         token = form.cleaned_data["submission_token"]
-        existing = token and Routine.objects.owned_by(request.user).filter(submission_token=token).first()
-        if existing:  # the same form sent twice (a double click): show what the first made
+        existing = (
+            token
+            and Routine.objects.owned_by(request.user)
+            .filter(submission_token=token)
+            .first()
+        )
+        if (
+            existing
+        ):  # the same form sent twice (a double click): show what the first made
             return redirect(existing)
         try:
             with transaction.atomic():
@@ -136,9 +151,13 @@ def routine_create(request):
                 routine.save()
         except IntegrityError:
             raise Http404("This form was already used.") from None
-        messages.success(request, f"Routine “{routine.name}” created. Now add exercises to its days.")
+        messages.success(
+            request, f"Routine “{routine.name}” created. Now add exercises to its days."
+        )
         return redirect(routine)
-    return render(request, "routines/routine_form.html", {"form": form, "title": "New routine"})
+    return render(
+        request, "routines/routine_form.html", {"form": form, "title": "New routine"}
+    )
 
 
 def _week_context(request, routine):
@@ -159,7 +178,9 @@ def _week_context(request, routine):
 @require_GET
 def routine_detail(request, pk):
     routine = _routine(request, pk)
-    return render(request, "routines/routine_detail.html", _week_context(request, routine))
+    return render(
+        request, "routines/routine_detail.html", _week_context(request, routine)
+    )
 
 
 @require_GET
@@ -175,8 +196,12 @@ def routine_print(request, pk):
     for exercise in Exercise.objects.filter(pk__in=exercises).prefetch_related("steps"):
         steps[exercise.pk] = list(exercise.steps.all())
     sheets = [
-        {"exercise": shown.item.exercise, "findings": shown.findings, "steps": steps[pk],
-         "alternatives": shown.alternatives}
+        {
+            "exercise": shown.item.exercise,
+            "findings": shown.findings,
+            "steps": steps[pk],
+            "alternatives": shown.alternatives,
+        }
         for pk, shown in exercises.items()
     ]
     context.update(sheets=sheets, printed_on=timezone.localdate())
@@ -192,7 +217,11 @@ def routine_rename(request, pk):
             form.save()
         messages.success(request, f"Routine renamed to “{routine.name}”.")
         return redirect(routine)
-    return render(request, "routines/routine_form.html", {"form": form, "title": "Rename routine", "routine": routine})
+    return render(
+        request,
+        "routines/routine_form.html",
+        {"form": form, "title": "Rename routine", "routine": routine},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -204,14 +233,20 @@ def routine_delete(request, pk):
             routine.delete()
         messages.success(request, f"Routine “{name}” deleted.")
         return redirect("routines:list")
-    return render(request, "routines/routine_confirm_delete.html", {"routine": routine, "item_count": routine.items.count()})
+    return render(
+        request,
+        "routines/routine_confirm_delete.html",
+        {"routine": routine, "item_count": routine.items.count()},
+    )
 
 
 @require_POST
 def routine_duplicate(request, pk):
     routine = _routine(request, pk)
     copy = routine.duplicate(name=f"Copy of {routine.name}"[:100])
-    messages.success(request, f"Made a copy called “{copy.name}”. You can rename it below.")
+    messages.success(
+        request, f"Made a copy called “{copy.name}”. You can rename it below."
+    )
     return redirect(copy)
 
 
@@ -241,17 +276,25 @@ def item_add(request, pk):
     else:
         exercise = Exercise.objects.published().filter(slug=slug).first()
         if exercise is None:
-            messages.error(request, "That exercise is not in the catalogue any more. Please choose another.")
+            messages.error(
+                request,
+                "That exercise is not in the catalogue any more. Please choose another.",
+            )
             return redirect("routines:item_add", pk=routine.pk)
         day = request.GET.get("day") if request.GET.get("day") in DAYS else "mon"
         form = RoutineItemForm(
             profile=profile,
             initial={
-                "exercise": exercise.slug, "day": day, "sets": exercise.default_sets,
-                "reps": exercise.default_reps, "minutes": exercise.default_minutes,
+                "exercise": exercise.slug,
+                "day": day,
+                "sets": exercise.default_sets,
+                "reps": exercise.default_reps,
+                "minutes": exercise.default_minutes,
             },
         )
-        form.findings = checking.candidate_findings(profile, RoutineItem(day=0), exercise)
+        form.findings = checking.candidate_findings(
+            profile, RoutineItem(day=0), exercise
+        )
     return _item_form(request, routine, form, title="Add an exercise")
 
 
@@ -259,7 +302,12 @@ def _exercise_picker(request, routine, profile):
     picker = ExercisePickerForm(request.GET or None)
     day = request.GET.get("day") if request.GET.get("day") in DAYS else "mon"
     query = picker.cleaned_data.get("q", "") if picker.is_valid() else ""
-    exercises = list(Exercise.objects.published().search(query).with_safety_data().order_by("name", "pk"))
+    exercises = list(
+        Exercise.objects.published()
+        .search(query)
+        .with_safety_data()
+        .order_by("name", "pk")
+    )
     suitable = checking.suitable_exercise_ids(request.user, exercises)
     if picker.is_valid() and picker.cleaned_data.get("suitable"):
         exercises = [e for e in exercises if e.pk in suitable]
@@ -267,8 +315,13 @@ def _exercise_picker(request, routine, profile):
         request,
         "routines/exercise_picker.html",
         {
-            "routine": routine, "picker": picker, "exercises": exercises, "suitable": suitable,
-            "day": day, "day_label": Weekday.from_code(day).label, "profile": profile,
+            "routine": routine,
+            "picker": picker,
+            "exercises": exercises,
+            "suitable": suitable,
+            "day": day,
+            "day_label": Weekday.from_code(day).label,
+            "profile": profile,
         },
     )
 
@@ -281,16 +334,22 @@ def _item_form(request, routine, form, *, title, item=None):
     shown_findings = presenting.item_findings(form.findings, alternatives)
     acknowledged = item.acknowledged if item else frozenset()
     needs_acknowledgement = any(
-        f.severity == safety.DANGER and f.code not in acknowledged for f in form.findings
+        f.severity == safety.DANGER and f.code not in acknowledged
+        for f in form.findings
     )
     return render(
         request,
         "routines/item_form.html",
         {
-            "routine": routine, "form": form, "title": title, "item": item, "exercise": exercise,
+            "routine": routine,
+            "form": form,
+            "title": title,
+            "item": item,
+            "exercise": exercise,
             "findings": shown_findings,
             "alternatives": presenting.distinct_alternatives(shown_findings),
-            "needs_acknowledgement": needs_acknowledgement or form["acknowledge_danger"].errors,
+            "needs_acknowledgement": needs_acknowledgement
+            or form["acknowledge_danger"].errors,
         },
         status=400 if form.is_bound and form.errors else 200,
     )
@@ -308,7 +367,10 @@ def _form_exercise(form, item):
 def _say_saved(request, item, form, verb):
     text = f"{item.exercise.name} {verb} {item.get_day_display()}."
     if form.danger_findings:
-        messages.warning(request, text + " It stays marked Danger on your week and your printed sheet.")
+        messages.warning(
+            request,
+            text + " It stays marked Danger on your week and your printed sheet.",
+        )
     else:
         messages.success(request, text)
 
@@ -324,8 +386,13 @@ def item_edit(request, pk, item_pk):
             with transaction.atomic():
                 current = RoutineItem.objects.select_for_update().get(pk=item.pk)
                 if current.version != form.cleaned_data["version"]:
-                    form.add_error(None, "This exercise was changed in another window or tab. Please check it and save again.")
-                    return _item_form(request, routine, form, title="Change an exercise", item=item)
+                    form.add_error(
+                        None,
+                        "This exercise was changed in another window or tab. Please check it and save again.",
+                    )
+                    return _item_form(
+                        request, routine, form, title="Change an exercise", item=item
+                    )
                 saved = form.save(commit=False)
                 if saved.day != current.day:
                     saved.position = RoutineItem.next_position(routine, saved.day)
@@ -351,13 +418,21 @@ def item_delete(request, pk, item_pk):
         with transaction.atomic():
             item.delete()
             # Close the gap so positions stay 0..n-1 on that day.
-            remaining = RoutineItem.objects.filter(routine_id=item.routine_id, day=item.day).order_by("position", "pk")
+            remaining = RoutineItem.objects.filter(
+                routine_id=item.routine_id, day=item.day
+            ).order_by("position", "pk")
             for position, sibling in enumerate(remaining):
                 if sibling.position != position:
                     RoutineItem.objects.filter(pk=sibling.pk).update(position=position)
-        messages.success(request, f"{item.exercise.name} removed from {item.get_day_display()}.")
+        messages.success(
+            request, f"{item.exercise.name} removed from {item.get_day_display()}."
+        )
         return redirect(f"{item.routine.get_absolute_url()}#day-{item.day_code}")
-    return render(request, "routines/item_confirm_delete.html", {"item": item, "routine": item.routine})
+    return render(
+        request,
+        "routines/item_confirm_delete.html",
+        {"item": item, "routine": item.routine},
+    )
 
 
 @require_POST
@@ -374,12 +449,16 @@ def item_transfer(request, pk, item_pk):
     item = _item(request, pk, item_pk)
     form = TransferForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a day from Monday to Sunday, then Move or Copy.")
+        messages.error(
+            request, "Choose a day from Monday to Sunday, then Move or Copy."
+        )
         return redirect(item.routine)
     copy = form.cleaned_data["action"] == "copy"
     result = item.transfer(day=form.cleaned_data["day"], copy=copy)
     verb = "copied" if copy else "moved"
-    messages.success(request, f"{item.exercise.name} {verb} to {result.get_day_display()}.")
+    messages.success(
+        request, f"{item.exercise.name} {verb} to {result.get_day_display()}."
+    )
     return redirect(f"{item.routine.get_absolute_url()}#day-{result.day_code}")
 
 
@@ -388,11 +467,16 @@ def item_swap(request, pk, item_pk):
     """Replace the exercise of an item with one of its safer alternatives, keeping the day."""
     item = _item(request, pk, item_pk)
     alternative = get_object_or_404(
-        item.exercise.alternatives.filter(status=Status.PUBLISHED), slug=request.POST.get("exercise", "")
+        item.exercise.alternatives.filter(status=Status.PUBLISHED),
+        slug=request.POST.get("exercise", ""),
     )
     profile = HealthProfile.for_user(request.user)
-    candidate = RoutineItem(day=item.day, sets=alternative.default_sets, reps=alternative.default_reps,
-                            minutes=alternative.default_minutes)
+    candidate = RoutineItem(
+        day=item.day,
+        sets=alternative.default_sets,
+        reps=alternative.default_reps,
+        minutes=alternative.default_minutes,
+    )
     if candidate.reps is None and candidate.minutes is None:
         candidate.reps = 10
     findings = checking.candidate_findings(profile, candidate, alternative)
@@ -402,12 +486,19 @@ def item_swap(request, pk, item_pk):
     old_name = item.exercise.name
     with transaction.atomic():
         item.exercise = alternative
-        item.sets, item.reps, item.minutes = candidate.sets, candidate.reps, candidate.minutes
+        item.sets, item.reps, item.minutes = (
+            candidate.sets,
+            candidate.reps,
+            candidate.minutes,
+        )
         item.load_kg = None
         item.danger_acknowledged_at = None
         item.acknowledged_codes = ""
         item.save_new_version()
-    messages.success(request, f"{old_name} swapped for {alternative.name} on {item.get_day_display()}.")
+    messages.success(
+        request,
+        f"{old_name} swapped for {alternative.name} on {item.get_day_display()}.",
+    )
     return redirect(f"{item.routine.get_absolute_url()}#item-{item.pk}")
 
 
@@ -425,27 +516,44 @@ def account_export(request):
     data = {
         "exported_at": timezone.now(),
         "account": {
-            "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
-            "email": user.email, "date_joined": user.date_joined, "last_login": user.last_login,
+            "username": user.username,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
+            "date_joined": user.date_joined,
+            "last_login": user.last_login,
         },
-        "profile": None if profile is None else {
-            "diagnosis": profile.diagnosis, "fractures": sorted(profile.fractures),
-            "falls_last_year": profile.falls_last_year, "neuropathy": profile.neuropathy,
-            "restrictions": profile.restrictions, "risk_level": profile.risk_level.value,
+        "profile": None
+        if profile is None
+        else {
+            "diagnosis": profile.diagnosis,
+            "fractures": sorted(profile.fractures),
+            "falls_last_year": profile.falls_last_year,
+            "neuropathy": profile.neuropathy,
+            "restrictions": profile.restrictions,
+            "risk_level": profile.risk_level.value,
             "updated_at": profile.updated_at,
         },
         "routines": [
             {
-                "name": routine.name, "created_at": routine.created_at, "updated_at": routine.updated_at,
+                "name": routine.name,
+                "created_at": routine.created_at,
+                "updated_at": routine.updated_at,
                 "items": [
                     {
-                        "day": item.day_code, "position": item.position,
-                        "exercise": item.exercise.slug, "exercise_name": item.exercise.name,
-                        "sets": item.sets, "reps": item.reps, "minutes": item.minutes,
-                        "load_kg": item.load_kg, "notes": item.notes,
+                        "day": item.day_code,
+                        "position": item.position,
+                        "exercise": item.exercise.slug,
+                        "exercise_name": item.exercise.name,
+                        "sets": item.sets,
+                        "reps": item.reps,
+                        "minutes": item.minutes,
+                        "load_kg": item.load_kg,
+                        "notes": item.notes,
                         "danger_acknowledged_at": item.danger_acknowledged_at,
                         "acknowledged": sorted(item.acknowledged),
-                        "created_at": item.created_at, "updated_at": item.updated_at,
+                        "created_at": item.created_at,
+                        "updated_at": item.updated_at,
                     }
                     for item in routine.items.all()
                 ],
@@ -469,6 +577,13 @@ def account_delete(request):
         with transaction.atomic():
             user.delete()  # cascades to the profile, routines, items and acknowledgements
         logout(request)
-        messages.success(request, "Your account and everything in it have been deleted. Goodbye.")
+        messages.success(
+            request, "Your account and everything in it have been deleted. Goodbye."
+        )
         return redirect("home")
-    return render(request, "accounts/account_delete.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/account_delete.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )

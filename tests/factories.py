@@ -4,7 +4,14 @@ from itertools import count
 
 from django.contrib.auth.models import User
 
-from catalogue.models import Category, Exercise, ExerciseStep, MovementPattern, Position, Status
+from catalogue.models import (
+    Category,
+    Exercise,
+    ExerciseStep,
+    MovementPattern,
+    Position,
+    Status,
+)
 from routines import safety
 from routines.models import HealthProfile, Routine, RoutineItem
 
@@ -21,7 +28,9 @@ def make_patterns():
     return {p.code: p for p in MovementPattern.objects.all()}
 
 
-def make_exercise(*, patterns=(), alternatives=(), steps=("Stand tall.", "Breathe."), **overrides):
+def make_exercise(
+    *, patterns=(), alternatives=(), steps=("Stand tall.", "Breathe."), **overrides
+):
     n = next(_serial)
     exercise = Exercise.objects.create(
         **(
@@ -55,7 +64,9 @@ def make_user(username=None, password="a-long-enough-pass-123", **fields):
 
 
 def make_profile(user, **fields):
-    return HealthProfile.objects.create(user=user, **({"diagnosis": "osteoporosis"} | fields))
+    return HealthProfile.objects.create(
+        user=user, **({"diagnosis": "osteoporosis"} | fields)
+    )
 
 
 def make_routine(*, owner, name="My week", items=0, exercise=None):
@@ -63,7 +74,14 @@ def make_routine(*, owner, name="My week", items=0, exercise=None):
     if items:
         exercise = exercise or make_exercise()
         RoutineItem.objects.bulk_create(
-            RoutineItem(routine=routine, exercise=exercise, day=i % 7, position=i // 7, reps=10, sets=2)
+            RoutineItem(
+                routine=routine,
+                exercise=exercise,
+                day=i % 7,
+                position=i // 7,
+                reps=10,
+                sets=2,
+            )
             for i in range(items)
         )
     return routine
@@ -72,5 +90,9 @@ def make_routine(*, owner, name="My week", items=0, exercise=None):
 def make_item(routine, exercise, *, day=0, **fields):
     position = RoutineItem.next_position(routine, day)
     return RoutineItem.objects.create(
-        routine=routine, exercise=exercise, day=day, position=position, **({"reps": 10} | fields)
+        routine=routine,
+        exercise=exercise,
+        day=day,
+        position=position,
+        **({"reps": 10} | fields),
     )

@@ -19,10 +19,16 @@ pytestmark = pytest.mark.django_db
 
 # --- models ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("status", "deleted"), ("category", "yoga"), ("position", "upside-down"),
-     ("equipment", "trampoline"), ("impact", "huge")],
+    [
+        ("status", "deleted"),
+        ("category", "yoga"),
+        ("position", "upside-down"),
+        ("equipment", "trampoline"),
+        ("impact", "huge"),
+    ],
 )
 def test_choices_are_enforced_by_the_database(field, value):
     exercise = make_exercise()
@@ -59,7 +65,9 @@ def _png(width=10, height=10):
 def test_picture_must_be_a_real_image(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     exercise = make_exercise()
-    exercise.picture = SimpleUploadedFile("fake.png", b"<script>alert(1)</script>", content_type="image/png")
+    exercise.picture = SimpleUploadedFile(
+        "fake.png", b"<script>alert(1)</script>", content_type="image/png"
+    )
     with pytest.raises(ValidationError):
         exercise.full_clean()
 
@@ -77,10 +85,16 @@ def test_picture_pixel_limit(settings, tmp_path):
 
 # --- public pages -----------------------------------------------------------------------
 
+
 def test_signed_out_visitor_can_browse_the_catalogue(client, patterns):
     bridge = make_exercise(name="Bridge", slug="bridge")
-    sit_up = make_exercise(name="Sit-up", slug="sit-up", patterns=["SPINAL_FLEXION"], alternatives=[bridge],
-                           steps=("Lie on your back.", "Curl up."))
+    sit_up = make_exercise(
+        name="Sit-up",
+        slug="sit-up",
+        patterns=["SPINAL_FLEXION"],
+        alternatives=[bridge],
+        steps=("Lie on your back.", "Curl up."),
+    )
     assertContains(client.get("/catalogue/"), "Sit-up")
     response = client.get(sit_up.get_absolute_url())
     assertContains(response, "Curl up.")
@@ -107,21 +121,35 @@ def test_draft_exercises_are_hidden_and_retired_are_marked(client):
         ("weight_bearing=no", "Chair curl", "Stand on one leg"),
         ("weight_bearing=yes", "Stand on one leg", "Chair curl"),
         ("q=push", "Wall push", "Band row"),
-        ("category=nonsense", "Wall push", "zzz-nothing"),  # bad filter values are ignored
+        (
+            "category=nonsense",
+            "Wall push",
+            "zzz-nothing",
+        ),  # bad filter values are ignored
     ],
 )
 def test_catalogue_filters(client, query, shown, hidden):
     make_exercise(name="Stand on one leg", category="balance", trains_balance=True)
     make_exercise(name="Wall push", category="strength", equipment="support")
-    make_exercise(name="Chair curl", category="strength", position="chair", weight_bearing=False)
-    make_exercise(name="Band row", category="strength", position="chair", equipment="band", weight_bearing=False)
+    make_exercise(
+        name="Chair curl", category="strength", position="chair", weight_bearing=False
+    )
+    make_exercise(
+        name="Band row",
+        category="strength",
+        position="chair",
+        equipment="band",
+        weight_bearing=False,
+    )
     response = client.get(f"/catalogue/?{query}")
     assert response.status_code == 200
     assertContains(response, shown)
     assertNotContains(response, hidden)
 
 
-def test_suitable_for_my_profile_hides_what_warns_this_patient(patient_client, patterns):
+def test_suitable_for_my_profile_hides_what_warns_this_patient(
+    patient_client, patterns
+):
     make_exercise(name="Sit-up", patterns=["SPINAL_FLEXION"])
     make_exercise(name="Jogging", patterns=["HIGH_IMPACT"])
     make_exercise(name="Heel raises")
@@ -131,7 +159,9 @@ def test_suitable_for_my_profile_hides_what_warns_this_patient(patient_client, p
     assertNotContains(response, "Jogging")  # caution for osteoporosis
 
 
-def test_catalogue_list_query_count_is_flat(client, django_assert_max_num_queries, patterns):
+def test_catalogue_list_query_count_is_flat(
+    client, django_assert_max_num_queries, patterns
+):
     for _ in range(30):
         make_exercise(patterns=["SPINAL_TWIST"], alternatives=[])
     # session-less visitor: exercises, patterns prefetch, alternatives prefetch
@@ -141,38 +171,64 @@ def test_catalogue_list_query_count_is_flat(client, django_assert_max_num_querie
 
 # --- therapists' admin --------------------------------------------------------------------
 
+
 def test_therapists_group_has_exactly_the_catalogue_permissions():
     group = Group.objects.get(name=THERAPISTS)
-    assert sorted(group.permissions.values_list("codename", flat=True)) == sorted(THERAPIST_PERMISSIONS)
-    assert not group.permissions.filter(codename__startswith="delete_exercise").exclude(
-        codename="delete_exercisestep").exists()
+    assert sorted(group.permissions.values_list("codename", flat=True)) == sorted(
+        THERAPIST_PERMISSIONS
+    )
+    assert (
+        not group.permissions.filter(codename__startswith="delete_exercise")
+        .exclude(codename="delete_exercisestep")
+        .exists()
+    )
 
 
 def test_therapist_can_open_the_exercise_admin_but_not_users(therapist_client):
     exercise = make_exercise()
     assert therapist_client.get("/admin/catalogue/exercise/").status_code == 200
-    assert therapist_client.get(f"/admin/catalogue/exercise/{exercise.pk}/change/").status_code == 200
+    assert (
+        therapist_client.get(
+            f"/admin/catalogue/exercise/{exercise.pk}/change/"
+        ).status_code
+        == 200
+    )
     assert therapist_client.get("/admin/auth/user/").status_code == 403
     assert therapist_client.get("/admin/auth/group/").status_code == 403
-    assert therapist_client.get(f"/admin/catalogue/exercise/{exercise.pk}/delete/").status_code == 403
+    assert (
+        therapist_client.get(
+            f"/admin/catalogue/exercise/{exercise.pk}/delete/"
+        ).status_code
+        == 403
+    )
 
 
 def test_therapist_cannot_delete_by_post(therapist_client):
     exercise = make_exercise()
-    response = therapist_client.post(f"/admin/catalogue/exercise/{exercise.pk}/delete/", {"post": "yes"})
+    response = therapist_client.post(
+        f"/admin/catalogue/exercise/{exercise.pk}/delete/", {"post": "yes"}
+    )
     assert response.status_code == 403
     assert Exercise.objects.filter(pk=exercise.pk).exists()
 
 
 def test_publish_and_retire_actions_write_the_history(therapist_client, therapist):
     drafts = [make_exercise(status=Status.DRAFT) for _ in range(3)]
-    response = therapist_client.post("/admin/catalogue/exercise/", {
-        "action": "publish", "_selected_action": [e.pk for e in drafts]}, follow=True)
+    response = therapist_client.post(
+        "/admin/catalogue/exercise/",
+        {"action": "publish", "_selected_action": [e.pk for e in drafts]},
+        follow=True,
+    )
     assertContains(response, "3 exercise(s) set to published")
     assert set(Exercise.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
-    entries = LogEntry.objects.filter(user=therapist, change_message="Status set to Published.")
+    entries = LogEntry.objects.filter(
+        user=therapist, change_message="Status set to Published."
+    )
     assert entries.count() == 3
-    therapist_client.post("/admin/catalogue/exercise/", {"action": "retire", "_selected_action": [drafts[0].pk]})
+    therapist_client.post(
+        "/admin/catalogue/exercise/",
+        {"action": "retire", "_selected_action": [drafts[0].pk]},
+    )
     assert Exercise.objects.get(pk=drafts[0].pk).status == Status.RETIRED
     history = therapist_client.get(f"/admin/catalogue/exercise/{drafts[0].pk}/history/")
     assertContains(history, "Status set to Retired.")
@@ -181,17 +237,34 @@ def test_publish_and_retire_actions_write_the_history(therapist_client, therapis
 
 def _change_form_data(exercise, steps):
     data = {
-        "name": exercise.name, "slug": exercise.slug, "status": exercise.status, "summary": "",
-        "category": exercise.category, "position": exercise.position, "equipment": exercise.equipment,
-        "impact": exercise.impact, "weight_bearing": "on", "default_sets": "2", "default_reps": "10",
-        "default_minutes": "", "dose_notes": "", "cautions": "", "load_threshold_kg": "",
+        "name": exercise.name,
+        "slug": exercise.slug,
+        "status": exercise.status,
+        "summary": "",
+        "category": exercise.category,
+        "position": exercise.position,
+        "equipment": exercise.equipment,
+        "impact": exercise.impact,
+        "weight_bearing": "on",
+        "default_sets": "2",
+        "default_reps": "10",
+        "default_minutes": "",
+        "dose_notes": "",
+        "cautions": "",
+        "load_threshold_kg": "",
         "picture_description": "",
-        "steps-TOTAL_FORMS": str(len(steps)), "steps-INITIAL_FORMS": str(len(steps)),
-        "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "1000",
+        "steps-TOTAL_FORMS": str(len(steps)),
+        "steps-INITIAL_FORMS": str(len(steps)),
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "1000",
     }
     for i, (step, order) in enumerate(steps):
-        data |= {f"steps-{i}-id": str(step.pk), f"steps-{i}-exercise": str(exercise.pk),
-                 f"steps-{i}-order": str(order), f"steps-{i}-text": step.text}
+        data |= {
+            f"steps-{i}-id": str(step.pk),
+            f"steps-{i}-exercise": str(exercise.pk),
+            f"steps-{i}-order": str(order),
+            f"steps-{i}-text": step.text,
+        }
     return data
 
 
@@ -199,7 +272,9 @@ def test_therapist_can_swap_two_steps_inline(therapist_client):
     exercise = make_exercise(steps=("First", "Second"))
     first, second = exercise.steps.all()
     data = _change_form_data(exercise, [(first, 2), (second, 1)])
-    response = therapist_client.post(f"/admin/catalogue/exercise/{exercise.pk}/change/", data)
+    response = therapist_client.post(
+        f"/admin/catalogue/exercise/{exercise.pk}/change/", data
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert [s.text for s in exercise.steps.all()] == ["Second", "First"]
 
@@ -209,7 +284,12 @@ def test_alternatives_autocomplete_offers_published_exercises(therapist_client):
     make_exercise(name="Bridge retired", status=Status.RETIRED)
     response = therapist_client.get(
         "/admin/autocomplete/",
-        {"term": "Bridge", "app_label": "catalogue", "model_name": "exercise", "field_name": "alternatives"},
+        {
+            "term": "Bridge",
+            "app_label": "catalogue",
+            "model_name": "exercise",
+            "field_name": "alternatives",
+        },
     )
     names = [r["text"] for r in response.json()["results"]]
     assert names == ["Bridge"]
@@ -223,19 +303,35 @@ def test_delete_refusal_page_shows_no_patient_data(admin_client, patient):
     assertNotContains(response, "Alice")
     assertNotContains(response, "secret plan")
     assertNotContains(response, "on Monday")
-    admin_client.post(f"/admin/catalogue/exercise/{exercise.pk}/delete/", {"post": "yes"})
+    admin_client.post(
+        f"/admin/catalogue/exercise/{exercise.pk}/delete/", {"post": "yes"}
+    )
     assert Exercise.objects.filter(pk=exercise.pk).exists()
 
 
 def test_therapist_edits_the_severity_table(therapist_client, patterns):
     pattern = patterns["SPINAL_TWIST"]
-    response = therapist_client.post(f"/admin/catalogue/movementpattern/{pattern.pk}/change/", {
-        "message": "Edited in plain words.", "low_bone_mass": "danger", "osteoporosis": "danger",
-        "high_risk": "danger"})
+    response = therapist_client.post(
+        f"/admin/catalogue/movementpattern/{pattern.pk}/change/",
+        {
+            "message": "Edited in plain words.",
+            "low_bone_mass": "danger",
+            "osteoporosis": "danger",
+            "high_risk": "danger",
+        },
+    )
     assert response.status_code == 302
     pattern.refresh_from_db()
-    assert (pattern.message, pattern.low_bone_mass) == ("Edited in plain words.", "danger")
-    assert therapist_client.post(f"/admin/catalogue/movementpattern/{pattern.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (pattern.message, pattern.low_bone_mass) == (
+        "Edited in plain words.",
+        "danger",
+    )
+    assert (
+        therapist_client.post(
+            f"/admin/catalogue/movementpattern/{pattern.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
 
 
 def test_createtherapist_command(capsys, monkeypatch):
@@ -246,7 +342,8 @@ def test_createtherapist_command(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("a-very-good-password-42\n"))
     call_command("createtherapist", "tina", "--password-stdin")
     tina = User.objects.get(username="tina")
-    assert tina.is_staff and not tina.is_superuser
+    assert tina.is_staff
+    assert not tina.is_superuser
     assert tina.groups.filter(name=THERAPISTS).exists()
     assert tina.check_password("a-very-good-password-42")
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))

@@ -16,13 +16,24 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def exercises(patterns):
-    bridge = make_exercise(name="Bridge", slug="bridge", weight_bearing=False, strengthening=True)
-    bird_dog = make_exercise(name="Bird-dog", slug="bird-dog", weight_bearing=False, strengthening=True)
+    bridge = make_exercise(
+        name="Bridge", slug="bridge", weight_bearing=False, strengthening=True
+    )
+    bird_dog = make_exercise(
+        name="Bird-dog", slug="bird-dog", weight_bearing=False, strengthening=True
+    )
     return {
-        "sit-up": make_exercise(slug="sit-up", weight_bearing=False, strengthening=True,
-                                patterns=["SPINAL_FLEXION"], alternatives=[bridge, bird_dog]),
+        "sit-up": make_exercise(
+            slug="sit-up",
+            weight_bearing=False,
+            strengthening=True,
+            patterns=["SPINAL_FLEXION"],
+            alternatives=[bridge, bird_dog],
+        ),
         "brisk-walking": make_exercise(slug="brisk-walking"),
-        "biceps-curl-light": make_exercise(slug="biceps-curl-light", weight_bearing=False, strengthening=True),
+        "biceps-curl-light": make_exercise(
+            slug="biceps-curl-light", weight_bearing=False, strengthening=True
+        ),
         "bridge": bridge,
     }
 
@@ -35,32 +46,81 @@ def run(document, tmp_path, capsys):
 
 
 def test_prints_the_findings_as_safety_md_specifies(exercises, tmp_path, capsys):
-    result = run({
-        "profile": {"diagnosis": "osteoporosis", "fractures": [], "falls_last_year": False, "neuropathy": False},
-        "items": [
-            {"day": "wed", "exercise": "brisk-walking", "sets": None, "reps": None, "minutes": 30, "load_kg": None},
-            {"day": "mon", "exercise": "sit-up", "sets": 2, "reps": 10, "minutes": None, "load_kg": None},
-        ],
-    }, tmp_path, capsys)
+    result = run(
+        {
+            "profile": {
+                "diagnosis": "osteoporosis",
+                "fractures": [],
+                "falls_last_year": False,
+                "neuropathy": False,
+            },
+            "items": [
+                {
+                    "day": "wed",
+                    "exercise": "brisk-walking",
+                    "sets": None,
+                    "reps": None,
+                    "minutes": 30,
+                    "load_kg": None,
+                },
+                {
+                    "day": "mon",
+                    "exercise": "sit-up",
+                    "sets": 2,
+                    "reps": 10,
+                    "minutes": None,
+                    "load_kg": None,
+                },
+            ],
+        },
+        tmp_path,
+        capsys,
+    )
     assert result["risk_level"] == "osteoporosis"
     first = result["findings"][0]
-    assert first == {"code": "SPINAL_FLEXION", "severity": "danger", "day": "mon", "exercise": "sit-up",
-                     "message": safety.DEFAULT_RULES["SPINAL_FLEXION"].message, "alternatives": ["bird-dog", "bridge"]}
+    assert first == {
+        "code": "SPINAL_FLEXION",
+        "severity": "danger",
+        "day": "mon",
+        "exercise": "sit-up",
+        "message": safety.DEFAULT_RULES["SPINAL_FLEXION"].message,
+        "alternatives": ["bird-dog", "bridge"],
+    }
     week = result["findings"][1:]
     assert [(f["code"], f["day"], f["exercise"]) for f in week] == [
-        ("STRENGTH_TOO_INFREQUENT", None, None), ("NO_BALANCE_TRAINING", None, None)]
+        ("STRENGTH_TOO_INFREQUENT", None, None),
+        ("NO_BALANCE_TRAINING", None, None),
+    ]
     assert result["counts"] == {"danger": 1, "caution": 0, "info": 2}
 
 
 def test_reads_standard_input_and_applies_load(exercises, capsys, monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({
-        "profile": {"diagnosis": "osteopenia", "fractures": ["spine"]},
-        "items": [{"day": "tue", "exercise": "biceps-curl-light", "sets": 2, "reps": 10, "load_kg": 5.0}],
-    })))
+    monkeypatch.setattr(
+        "sys.stdin",
+        io.StringIO(
+            json.dumps(
+                {
+                    "profile": {"diagnosis": "osteopenia", "fractures": ["spine"]},
+                    "items": [
+                        {
+                            "day": "tue",
+                            "exercise": "biceps-curl-light",
+                            "sets": 2,
+                            "reps": 10,
+                            "load_kg": 5.0,
+                        }
+                    ],
+                }
+            )
+        ),
+    )
     call_command("check_routine", "-")
     result = json.loads(capsys.readouterr().out)
     assert result["risk_level"] == "high_risk"
-    assert (result["findings"][0]["code"], result["findings"][0]["severity"]) == ("HEAVY_LOAD", "danger")
+    assert (result["findings"][0]["code"], result["findings"][0]["severity"]) == (
+        "HEAVY_LOAD",
+        "danger",
+    )
 
 
 def test_web_and_command_agree(exercises, tmp_path, capsys, patient):
@@ -72,10 +132,25 @@ def test_web_and_command_agree(exercises, tmp_path, capsys, patient):
     routine = make_routine(owner=patient)
     make_item(routine, exercises["sit-up"], day=0, reps=10)
     make_item(routine, exercises["biceps-curl-light"], day=1, reps=10, load_kg=12)
-    web = checking.check_routine(routine, HealthProfile.objects.get(user=patient)).findings
-    command = run({"profile": {"diagnosis": "osteoporosis"}, "items": [
-        {"day": "mon", "exercise": "sit-up", "reps": 10},
-        {"day": "tue", "exercise": "biceps-curl-light", "reps": 10, "load_kg": 12}]}, tmp_path, capsys)
+    web = checking.check_routine(
+        routine, HealthProfile.objects.get(user=patient)
+    ).findings
+    command = run(
+        {
+            "profile": {"diagnosis": "osteoporosis"},
+            "items": [
+                {"day": "mon", "exercise": "sit-up", "reps": 10},
+                {
+                    "day": "tue",
+                    "exercise": "biceps-curl-light",
+                    "reps": 10,
+                    "load_kg": 12,
+                },
+            ],
+        },
+        tmp_path,
+        capsys,
+    )
     assert [f.as_json() for f in web] == command["findings"]
 
 
@@ -86,20 +161,101 @@ def test_web_and_command_agree(exercises, tmp_path, capsys, patient):
         ("[]", "must be an object"),
         ({"items": []}, '"profile" must be an object'),
         ({"profile": {"diagnosis": "broken"}, "items": []}, "diagnosis must be one of"),
-        ({"profile": {"diagnosis": "osteopenia", "fractures": ["toe"]}, "items": []}, "fractures must be a list"),
-        ({"profile": {"diagnosis": "osteopenia", "neuropathy": "yes"}, "items": []}, "neuropathy must be true or false"),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": {}}, '"items" must be a list'),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": [{"day": "funday", "exercise": "sit-up", "reps": 1}]}, "unknown day 'funday'"),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": [{"day": "mon", "exercise": "sit-upp", "reps": 1}]}, "did you mean sit-up"),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": [{"day": "mon", "exercise": "sit-up", "reps": 101}]}, "reps must be between 1 and 100"),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": [{"day": "mon", "exercise": "sit-up", "sets": 11, "reps": 1}]}, "sets must be between 1 and 10"),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": [{"day": "mon", "exercise": "sit-up", "minutes": 0}]}, "minutes must be between 1 and 240"),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": [{"day": "mon", "exercise": "sit-up"}]}, "give reps or minutes"),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": [{"day": "mon", "exercise": "sit-up", "reps": 1, "load_kg": 200.5}]}, "load_kg must be between"),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": [{"day": "mon", "exercise": "sit-up", "reps": 1, "load_kg": 2.25}]}, "one decimal"),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": [{"day": "mon", "exercise": "sit-up", "reps": 2.5}]}, "whole number"),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": [{"day": "mon", "exercise": "sit-up", "reps": True}]}, "whole number"),
-        ({"profile": {"diagnosis": "osteopenia"}, "items": [{"day": "mon", "exercise": "sit-up", "reps": 1, "colour": "red"}]}, "unknown field"),
+        (
+            {"profile": {"diagnosis": "osteopenia", "fractures": ["toe"]}, "items": []},
+            "fractures must be a list",
+        ),
+        (
+            {"profile": {"diagnosis": "osteopenia", "neuropathy": "yes"}, "items": []},
+            "neuropathy must be true or false",
+        ),
+        (
+            {"profile": {"diagnosis": "osteopenia"}, "items": {}},
+            '"items" must be a list',
+        ),
+        (
+            {
+                "profile": {"diagnosis": "osteopenia"},
+                "items": [{"day": "funday", "exercise": "sit-up", "reps": 1}],
+            },
+            "unknown day 'funday'",
+        ),
+        (
+            {
+                "profile": {"diagnosis": "osteopenia"},
+                "items": [{"day": "mon", "exercise": "sit-upp", "reps": 1}],
+            },
+            "did you mean sit-up",
+        ),
+        (
+            {
+                "profile": {"diagnosis": "osteopenia"},
+                "items": [{"day": "mon", "exercise": "sit-up", "reps": 101}],
+            },
+            "reps must be between 1 and 100",
+        ),
+        (
+            {
+                "profile": {"diagnosis": "osteopenia"},
+                "items": [{"day": "mon", "exercise": "sit-up", "sets": 11, "reps": 1}],
+            },
+            "sets must be between 1 and 10",
+        ),
+        (
+            {
+                "profile": {"diagnosis": "osteopenia"},
+                "items": [{"day": "mon", "exercise": "sit-up", "minutes": 0}],
+            },
+            "minutes must be between 1 and 240",
+        ),
+        (
+            {
+                "profile": {"diagnosis": "osteopenia"},
+                "items": [{"day": "mon", "exercise": "sit-up"}],
+            },
+            "give reps or minutes",
+        ),
+        (
+            {
+                "profile": {"diagnosis": "osteopenia"},
+                "items": [
+                    {"day": "mon", "exercise": "sit-up", "reps": 1, "load_kg": 200.5}
+                ],
+            },
+            "load_kg must be between",
+        ),
+        (
+            {
+                "profile": {"diagnosis": "osteopenia"},
+                "items": [
+                    {"day": "mon", "exercise": "sit-up", "reps": 1, "load_kg": 2.25}
+                ],
+            },
+            "one decimal",
+        ),
+        (
+            {
+                "profile": {"diagnosis": "osteopenia"},
+                "items": [{"day": "mon", "exercise": "sit-up", "reps": 2.5}],
+            },
+            "whole number",
+        ),
+        (
+            {
+                "profile": {"diagnosis": "osteopenia"},
+                "items": [{"day": "mon", "exercise": "sit-up", "reps": True}],
+            },
+            "whole number",
+        ),
+        (
+            {
+                "profile": {"diagnosis": "osteopenia"},
+                "items": [
+                    {"day": "mon", "exercise": "sit-up", "reps": 1, "colour": "red"}
+                ],
+            },
+            "unknown field",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_a_message(exercises, tmp_path, document, message):
@@ -116,7 +272,14 @@ def test_missing_file_and_draft_exercise(exercises, tmp_path):
     assert error.value.returncode == 2
     make_exercise(slug="secret", status=Status.DRAFT)
     path = tmp_path / "draft.json"
-    path.write_text(json.dumps({"profile": {"diagnosis": "unsure"}, "items": [{"day": "mon", "exercise": "secret", "reps": 1}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "profile": {"diagnosis": "unsure"},
+                "items": [{"day": "mon", "exercise": "secret", "reps": 1}],
+            }
+        )
+    )
     with pytest.raises(CommandError, match="draft"):
         call_command("check_routine", str(path))
 
@@ -127,7 +290,9 @@ def test_real_process_exit_status_and_one_line_on_stderr(tmp_path):
     path.write_text("{oops")
     result = subprocess.run(
         [sys.executable, "manage.py", "check_routine", str(path)],
-        capture_output=True, text=True, env={"DJANGO_SETTINGS_MODULE": "tests.settings", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        env={"DJANGO_SETTINGS_MODULE": "tests.settings", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 2
     assert result.stdout == ""

@@ -7,79 +7,153 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from catalogue.models import Status
 from routines.models import HealthProfile, Routine, RoutineItem
-from tests.factories import make_exercise, make_item, make_profile, make_routine, make_user
+from tests.factories import (
+    make_exercise,
+    make_item,
+    make_profile,
+    make_routine,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def catalogue(patterns):
-    bridge = make_exercise(name="Bridge", slug="bridge", weight_bearing=False, strengthening=True)
-    dead_bug = make_exercise(name="Dead bug", slug="dead-bug", weight_bearing=False, strengthening=True)
+    bridge = make_exercise(
+        name="Bridge", slug="bridge", weight_bearing=False, strengthening=True
+    )
+    dead_bug = make_exercise(
+        name="Dead bug", slug="dead-bug", weight_bearing=False, strengthening=True
+    )
     return {
         "bridge": bridge,
         "dead-bug": dead_bug,
-        "sit-up": make_exercise(name="Sit-up", slug="sit-up", weight_bearing=False, strengthening=True,
-                                patterns=["SPINAL_FLEXION"], alternatives=[bridge, dead_bug]),
-        "walk": make_exercise(name="Brisk walking", slug="brisk-walking", default_sets=None,
-                              default_reps=None, default_minutes=30),
-        "squat": make_exercise(name="Sit-to-stand", slug="sit-to-stand", strengthening=True),
-        "balance": make_exercise(name="Single-leg stance", slug="single-leg-stance", trains_balance=True),
-        "golf": make_exercise(name="Golf swing", slug="golf-swing", patterns=["SPINAL_TWIST"],
-                              alternatives=[bridge]),
+        "sit-up": make_exercise(
+            name="Sit-up",
+            slug="sit-up",
+            weight_bearing=False,
+            strengthening=True,
+            patterns=["SPINAL_FLEXION"],
+            alternatives=[bridge, dead_bug],
+        ),
+        "walk": make_exercise(
+            name="Brisk walking",
+            slug="brisk-walking",
+            default_sets=None,
+            default_reps=None,
+            default_minutes=30,
+        ),
+        "squat": make_exercise(
+            name="Sit-to-stand", slug="sit-to-stand", strengthening=True
+        ),
+        "balance": make_exercise(
+            name="Single-leg stance", slug="single-leg-stance", trains_balance=True
+        ),
+        "golf": make_exercise(
+            name="Golf swing",
+            slug="golf-swing",
+            patterns=["SPINAL_TWIST"],
+            alternatives=[bridge],
+        ),
     }
 
 
 def add(client, routine, chosen, **data):
-    payload = {"exercise": chosen.slug, "day": "mon", "sets": "", "reps": "10", "minutes": "",
-               "load_kg": "", "notes": ""} | data
+    payload = {
+        "exercise": chosen.slug,
+        "day": "mon",
+        "sets": "",
+        "reps": "10",
+        "minutes": "",
+        "load_kg": "",
+        "notes": "",
+    } | data
     return client.post(f"/routines/{routine.pk}/items/add/", payload)
 
 
 # --- profile and sign-up -----------------------------------------------------------------
 
+
 def test_sign_up_creates_a_profile_and_asks_for_it(client):
-    response = client.post("/accounts/signup/", {
-        "username": "dorothy", "first_name": "Dorothy", "email": "",
-        "password1": "a-long-enough-pass-123", "password2": "a-long-enough-pass-123"}, follow=True)
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "dorothy",
+            "first_name": "Dorothy",
+            "email": "",
+            "password1": "a-long-enough-pass-123",
+            "password2": "a-long-enough-pass-123",
+        },
+        follow=True,
+    )
     assertContains(response, "My health profile")
     assert HealthProfile.objects.get(user__username="dorothy").diagnosis == "unsure"
 
 
 def test_sign_up_errors_are_in_plain_words(client):
-    response = client.post("/accounts/signup/", {"username": "x", "password1": "abc", "password2": "abd"})
+    response = client.post(
+        "/accounts/signup/", {"username": "x", "password1": "abc", "password2": "abd"}
+    )
     assertContains(response, "didn’t match")
     assert not HealthProfile.objects.exists()
 
 
 def test_risk_level_is_derived_not_typed(patient_client, patient):
-    patient_client.post("/routines/profile/", {"diagnosis": "osteopenia", "fracture_hip": "on", "restrictions": ""})
+    patient_client.post(
+        "/routines/profile/",
+        {"diagnosis": "osteopenia", "fracture_hip": "on", "restrictions": ""},
+    )
     profile = HealthProfile.objects.get(user=patient)
     assert profile.risk_level == "high_risk"
-    response = patient_client.post("/routines/profile/", {"diagnosis": "osteopenia", "risk_level": "low_bone_mass"})
+    response = patient_client.post(
+        "/routines/profile/", {"diagnosis": "osteopenia", "risk_level": "low_bone_mass"}
+    )
     assert HealthProfile.objects.get(user=patient).risk_level == "low_bone_mass"
     assert response.status_code == 302
 
 
-def test_changing_the_profile_rechecks_every_routine(patient_client, patient, catalogue):
+def test_changing_the_profile_rechecks_every_routine(
+    patient_client, patient, catalogue
+):
     HealthProfile.objects.filter(user=patient).update(diagnosis="osteopenia")
     for name in ("A", "B"):
         routine = make_routine(owner=patient, name=name)
-        make_item(routine, catalogue["sit-up"])  # caution for osteopenia: no acknowledgement yet
-    response = patient_client.post("/routines/profile/", {"diagnosis": "osteoporosis"}, follow=True)
-    assertContains(response, "We checked your 2 routines again: 2 exercises are now marked Danger")
+        make_item(
+            routine, catalogue["sit-up"]
+        )  # caution for osteopenia: no acknowledgement yet
+    response = patient_client.post(
+        "/routines/profile/", {"diagnosis": "osteoporosis"}, follow=True
+    )
+    assertContains(
+        response, "We checked your 2 routines again: 2 exercises are now marked Danger"
+    )
     assertContains(response, "2 marked Danger need your attention", count=0)
     assertContains(response, "marked Danger need", count=2)
 
 
 # --- the week page ------------------------------------------------------------------------
 
+
 def test_week_page_shows_days_items_and_warnings(patient_client, patient, catalogue):
     routine = make_routine(owner=patient)
-    make_item(routine, catalogue["sit-up"], day=0, danger_acknowledged_at="2026-01-01T00:00Z",
-              acknowledged_codes="SPINAL_FLEXION")
+    make_item(
+        routine,
+        catalogue["sit-up"],
+        day=0,
+        danger_acknowledged_at="2026-01-01T00:00Z",
+        acknowledged_codes="SPINAL_FLEXION",
+    )
     response = patient_client.get(routine.get_absolute_url())
-    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+    for day in (
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ):
         assertContains(response, day)
     assertContains(response, "Danger:")
     assertContains(response, "Bending forward from the waist presses")
@@ -91,20 +165,33 @@ def test_week_page_shows_days_items_and_warnings(patient_client, patient, catalo
 
 def test_adding_a_safe_exercise(patient_client, patient, catalogue):
     routine = make_routine(owner=patient)
-    response = add(patient_client, routine, catalogue["squat"], day="wed", sets="2", reps="12")
+    response = add(
+        patient_client, routine, catalogue["squat"], day="wed", sets="2", reps="12"
+    )
     assert response.status_code == 302
     item = routine.items.get()
-    assert (item.day, item.sets, item.reps, item.danger_acknowledged_at) == (2, 2, 12, None)
+    assert (item.day, item.sets, item.reps, item.danger_acknowledged_at) == (
+        2,
+        2,
+        12,
+        None,
+    )
 
 
-def test_adding_a_dangerous_exercise_needs_acknowledgement(patient_client, patient, catalogue):
+def test_adding_a_dangerous_exercise_needs_acknowledgement(
+    patient_client, patient, catalogue
+):
     routine = make_routine(owner=patient)
     response = add(patient_client, routine, catalogue["sit-up"])
     assert response.status_code == 400
     assertContains(response, "can be dangerous for your bones", status_code=400)
-    assertContains(response, "I have discussed this exercise with my therapist", status_code=400)
+    assertContains(
+        response, "I have discussed this exercise with my therapist", status_code=400
+    )
     assert not routine.items.exists()
-    response = add(patient_client, routine, catalogue["sit-up"], acknowledge_danger="on")
+    response = add(
+        patient_client, routine, catalogue["sit-up"], acknowledge_danger="on"
+    )
     assert response.status_code == 302
     item = routine.items.get()
     assert item.danger_acknowledged_at is not None
@@ -116,7 +203,9 @@ def test_adding_a_dangerous_exercise_needs_acknowledgement(patient_client, patie
 
 def test_the_add_form_warns_before_saving(patient_client, patient, catalogue):
     routine = make_routine(owner=patient)
-    response = patient_client.get(f"/routines/{routine.pk}/items/add/?exercise=sit-up&day=tue")
+    response = patient_client.get(
+        f"/routines/{routine.pk}/items/add/?exercise=sit-up&day=tue"
+    )
     assertContains(response, "Danger:")
     assertContains(response, "I have discussed this exercise with my therapist")
     assertContains(response, 'value="tue" selected')
@@ -124,34 +213,58 @@ def test_the_add_form_warns_before_saving(patient_client, patient, catalogue):
 
 def test_caution_needs_no_acknowledgement(patient_client, patient, catalogue):
     routine = make_routine(owner=patient)
-    assert add(patient_client, routine, catalogue["golf"], reps="", minutes="60").status_code == 302
+    assert (
+        add(
+            patient_client, routine, catalogue["golf"], reps="", minutes="60"
+        ).status_code
+        == 302
+    )
 
 
-def test_editing_into_danger_by_load_needs_acknowledgement(patient_client, patient, catalogue):
+def test_editing_into_danger_by_load_needs_acknowledgement(
+    patient_client, patient, catalogue
+):
     routine = make_routine(owner=patient)
     item = make_item(routine, catalogue["squat"])
     HealthProfile.objects.filter(user=patient).update(fracture_spine=True)
-    data = {"exercise": "sit-to-stand", "day": "mon", "reps": "10", "sets": "2", "minutes": "",
-            "load_kg": "6", "notes": "", "version": item.version}
+    data = {
+        "exercise": "sit-to-stand",
+        "day": "mon",
+        "reps": "10",
+        "sets": "2",
+        "minutes": "",
+        "load_kg": "6",
+        "notes": "",
+        "version": item.version,
+    }
     response = patient_client.post(item.get_edit_url(), data)
     assertContains(response, "can be dangerous", status_code=400)
     item.refresh_from_db()
     assert item.load_kg is None
-    response = patient_client.post(item.get_edit_url(), data | {"acknowledge_danger": "on"})
+    response = patient_client.post(
+        item.get_edit_url(), data | {"acknowledge_danger": "on"}
+    )
     assert response.status_code == 302
     item.refresh_from_db()
-    assert item.load_kg == Decimal("6") and item.acknowledged == {"HEAVY_LOAD"}
+    assert item.load_kg == Decimal("6")
+    assert item.acknowledged == {"HEAVY_LOAD"}
 
 
 def test_swap_for_a_safer_alternative(patient_client, patient, catalogue):
     routine = make_routine(owner=patient)
-    item = make_item(routine, catalogue["sit-up"], day=3, acknowledged_codes="SPINAL_FLEXION")
-    response = patient_client.post(f"/routines/{routine.pk}/items/{item.pk}/swap/", {"exercise": "bridge"})
+    item = make_item(
+        routine, catalogue["sit-up"], day=3, acknowledged_codes="SPINAL_FLEXION"
+    )
+    response = patient_client.post(
+        f"/routines/{routine.pk}/items/{item.pk}/swap/", {"exercise": "bridge"}
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert (item.exercise.slug, item.day, item.acknowledged_codes) == ("bridge", 3, "")
     # only the exercise's own alternatives can be swapped in
-    response = patient_client.post(f"/routines/{routine.pk}/items/{item.pk}/swap/", {"exercise": "sit-up"})
+    response = patient_client.post(
+        f"/routines/{routine.pk}/items/{item.pk}/swap/", {"exercise": "sit-up"}
+    )
     assert response.status_code == 404
 
 
@@ -162,7 +275,10 @@ def test_swap_for_a_safer_alternative(patient_client, patient, catalogue):
         ({"sets": "0"}, "greater than or equal to 1"),
         ({"reps": "101"}, "less than or equal to 100"),
         ({"reps": "", "minutes": "241"}, "less than or equal to 240"),
-        ({"reps": "", "minutes": ""}, "Give a number of repetitions or a number of minutes."),
+        (
+            {"reps": "", "minutes": ""},
+            "Give a number of repetitions or a number of minutes.",
+        ),
         ({"load_kg": "200.1"}, "200"),
         ({"load_kg": "-1"}, "greater than or equal to 0"),
         ({"load_kg": "2.25"}, "at most one decimal place"),
@@ -175,14 +291,18 @@ def test_swap_for_a_safer_alternative(patient_client, patient, catalogue):
         ({"notes": "x" * 301}, "at most 300 characters"),
     ],
 )
-def test_bad_input_is_a_form_error_and_saves_nothing(patient_client, patient, catalogue, data, message):
+def test_bad_input_is_a_form_error_and_saves_nothing(
+    patient_client, patient, catalogue, data, message
+):
     routine = make_routine(owner=patient)
     response = add(patient_client, routine, catalogue["squat"], **data)
     assertContains(response, message, status_code=400)
     assert not RoutineItem.objects.exists()
 
 
-def test_retired_exercise_cannot_be_added_but_stays_where_it_was(patient_client, patient, catalogue):
+def test_retired_exercise_cannot_be_added_but_stays_where_it_was(
+    patient_client, patient, catalogue
+):
     routine = make_routine(owner=patient)
     make_item(routine, catalogue["golf"], minutes=30)
     catalogue["golf"].status = Status.RETIRED
@@ -199,7 +319,9 @@ def test_retired_exercise_cannot_be_added_but_stays_where_it_was(patient_client,
 def test_draft_exercise_cannot_be_added(patient_client, patient):
     routine = make_routine(owner=patient)
     draft = make_exercise(status=Status.DRAFT)
-    assertContains(add(patient_client, routine, draft), "cannot be added", status_code=400)
+    assertContains(
+        add(patient_client, routine, draft), "cannot be added", status_code=400
+    )
 
 
 def test_double_submit_adds_once(patient_client, patient, catalogue):
@@ -211,7 +333,10 @@ def test_double_submit_adds_once(patient_client, patient, catalogue):
 
 
 def test_double_submit_creates_one_routine(patient_client, patient):
-    data = {"name": "Winter", "submission_token": "3f2c9a3e-1d2b-4c5d-8e9f-0a1b2c3d4e50"}
+    data = {
+        "name": "Winter",
+        "submission_token": "3f2c9a3e-1d2b-4c5d-8e9f-0a1b2c3d4e50",
+    }
     first = patient_client.post("/routines/new/", data)
     second = patient_client.post("/routines/new/", data)
     assert Routine.objects.filter(owner=patient).count() == 1
@@ -221,10 +346,22 @@ def test_double_submit_creates_one_routine(patient_client, patient):
 def test_stale_edit_is_refused_with_a_plain_message(patient_client, patient, catalogue):
     routine = make_routine(owner=patient)
     item = make_item(routine, catalogue["squat"])
-    data = {"exercise": "sit-to-stand", "day": "mon", "reps": "12", "sets": "2", "minutes": "",
-            "load_kg": "", "notes": "", "version": item.version}
-    assert patient_client.post(item.get_edit_url(), data).status_code == 302  # first tab
-    response = patient_client.post(item.get_edit_url(), data | {"reps": "15"})  # second tab, old version
+    data = {
+        "exercise": "sit-to-stand",
+        "day": "mon",
+        "reps": "12",
+        "sets": "2",
+        "minutes": "",
+        "load_kg": "",
+        "notes": "",
+        "version": item.version,
+    }
+    assert (
+        patient_client.post(item.get_edit_url(), data).status_code == 302
+    )  # first tab
+    response = patient_client.post(
+        item.get_edit_url(), data | {"reps": "15"}
+    )  # second tab, old version
     assertContains(response, "changed in another window or tab", status_code=400)
     item.refresh_from_db()
     assert item.reps == 12
@@ -235,13 +372,25 @@ def test_reorder_move_and_copy(patient_client, patient, catalogue):
     first = make_item(routine, catalogue["walk"], minutes=30)
     second = make_item(routine, catalogue["squat"])
     patient_client.post(f"/routines/{routine.pk}/items/{second.pk}/move/up/")
-    assert [i.exercise.slug for i in routine.items.filter(day=0)] == ["sit-to-stand", "brisk-walking"]
-    patient_client.post(f"/routines/{routine.pk}/items/{first.pk}/transfer/", {"day": "fri", "action": "move"})
+    assert [i.exercise.slug for i in routine.items.filter(day=0)] == [
+        "sit-to-stand",
+        "brisk-walking",
+    ]
+    patient_client.post(
+        f"/routines/{routine.pk}/items/{first.pk}/transfer/",
+        {"day": "fri", "action": "move"},
+    )
     first.refresh_from_db()
     assert first.day == 4
-    patient_client.post(f"/routines/{routine.pk}/items/{second.pk}/transfer/", {"day": "wed", "action": "copy"})
+    patient_client.post(
+        f"/routines/{routine.pk}/items/{second.pk}/transfer/",
+        {"day": "wed", "action": "copy"},
+    )
     assert sorted(routine.items.values_list("day", flat=True)) == [0, 2, 4]
-    response = patient_client.post(f"/routines/{routine.pk}/items/{second.pk}/transfer/", {"day": "xyz", "action": "move"})
+    response = patient_client.post(
+        f"/routines/{routine.pk}/items/{second.pk}/transfer/",
+        {"day": "xyz", "action": "move"},
+    )
     assert response.status_code == 302
     assert sorted(routine.items.values_list("day", flat=True)) == [0, 2, 4]
 
@@ -249,7 +398,10 @@ def test_reorder_move_and_copy(patient_client, patient, catalogue):
 def test_remove_needs_confirmation(patient_client, patient, catalogue):
     routine = make_routine(owner=patient)
     item = make_item(routine, catalogue["squat"])
-    assertContains(patient_client.get(f"/routines/{routine.pk}/items/{item.pk}/delete/"), "Yes, remove it")
+    assertContains(
+        patient_client.get(f"/routines/{routine.pk}/items/{item.pk}/delete/"),
+        "Yes, remove it",
+    )
     assert routine.items.exists()
     patient_client.post(f"/routines/{routine.pk}/items/{item.pk}/delete/")
     assert not routine.items.exists()
@@ -261,12 +413,18 @@ def test_duplicate_rename_and_delete_a_routine(patient_client, patient, catalogu
     make_item(routine, catalogue["walk"], day=2, minutes=20)
     patient_client.post(f"/routines/{routine.pk}/duplicate/")
     copy = Routine.objects.get(name="Copy of Summer")
-    assert sorted(copy.items.values_list("exercise__slug", "day")) == [("brisk-walking", 2), ("sit-up", 0)]
+    assert sorted(copy.items.values_list("exercise__slug", "day")) == [
+        ("brisk-walking", 2),
+        ("sit-up", 0),
+    ]
     assert copy.items.get(day=0).acknowledged == {"SPINAL_FLEXION"}
     patient_client.post(f"/routines/{copy.pk}/rename/", {"name": "Autumn"})
     copy.refresh_from_db()
     assert copy.name == "Autumn"
-    assertContains(patient_client.post(f"/routines/{copy.pk}/rename/", {"name": "   "}), "Give your routine a name")
+    assertContains(
+        patient_client.post(f"/routines/{copy.pk}/rename/", {"name": "   "}),
+        "Give your routine a name",
+    )
     assertContains(patient_client.get(f"/routines/{copy.pk}/delete/"), "Yes, delete it")
     patient_client.post(f"/routines/{copy.pk}/delete/")
     assert list(Routine.objects.values_list("name", flat=True)) == ["Summer"]
@@ -277,7 +435,9 @@ def test_add_exercise_picker_searches_and_filters(patient_client, patient, catal
     response = patient_client.get(f"/routines/{routine.pk}/items/add/?day=wed")
     assertContains(response, "Add an exercise to Wednesday")
     assertContains(response, "Sit-up")
-    response = patient_client.get(f"/routines/{routine.pk}/items/add/?day=wed&suitable=on")
+    response = patient_client.get(
+        f"/routines/{routine.pk}/items/add/?day=wed&suitable=on"
+    )
     assertNotContains(response, "Sit-up")
     assertNotContains(response, "Golf swing")
     assertContains(response, "Sit-to-stand")
@@ -289,7 +449,11 @@ def test_add_exercise_picker_searches_and_filters(patient_client, patient, catal
 def test_script_in_names_is_escaped(patient_client, patient, catalogue):
     routine = make_routine(owner=patient, name="<script>alert(1)</script>")
     make_item(routine, catalogue["squat"], notes="<img src=x onerror=alert(1)>")
-    for url in (routine.get_absolute_url(), f"/routines/{routine.pk}/print/", "/routines/"):
+    for url in (
+        routine.get_absolute_url(),
+        f"/routines/{routine.pk}/print/",
+        "/routines/",
+    ):
         response = patient_client.get(url)
         assertNotContains(response, "<script>alert(1)")
         assertNotContains(response, "<img src=x")
@@ -298,8 +462,13 @@ def test_script_in_names_is_escaped(patient_client, patient, catalogue):
 
 # --- query counts -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url", ["/routines/{pk}/", "/routines/{pk}/print/", "/routines/"])
-def test_page_query_count_does_not_grow_with_items(patient_client, patient, catalogue, url):
+
+@pytest.mark.parametrize(
+    "url", ["/routines/{pk}/", "/routines/{pk}/print/", "/routines/"]
+)
+def test_page_query_count_does_not_grow_with_items(
+    patient_client, patient, catalogue, url
+):
     counts = []
     for size in (1, 14, 60):
         routine = make_routine(owner=patient, items=size, exercise=catalogue["sit-up"])
@@ -310,7 +479,9 @@ def test_page_query_count_does_not_grow_with_items(patient_client, patient, cata
     assert counts[0] == counts[1] == counts[2], counts
 
 
-def test_week_page_stays_under_query_budget(patient_client, patient, catalogue, django_assert_max_num_queries):
+def test_week_page_stays_under_query_budget(
+    patient_client, patient, catalogue, django_assert_max_num_queries
+):
     routine = make_routine(owner=patient, items=60, exercise=catalogue["sit-up"])
     # session, user, routine, profile, items+exercises, patterns, alternatives, rules
     with django_assert_max_num_queries(8):
@@ -329,7 +500,10 @@ def test_profile_page_works_before_a_profile_exists(client, catalogue):
 
 def test_anonymous_is_sent_to_log_in(client, patient):
     routine = make_routine(owner=patient)
-    assertRedirects(client.get(routine.get_absolute_url()), f"/accounts/login/?next=/routines/{routine.pk}/")
+    assertRedirects(
+        client.get(routine.get_absolute_url()),
+        f"/accounts/login/?next=/routines/{routine.pk}/",
+    )
 
 
 def test_other_profile_is_never_touched(patient_client, other_patient):

@@ -61,7 +61,9 @@ def test_new_patient_journey(page, live_server, starter_catalogue):
     # A danger warning: sit-ups for someone with osteoporosis.
     add_exercise(page, "Wednesday", "sit-up", "Sit-up")
     expect(page.locator(".finding-danger").first).to_contain_text("Danger")
-    page.get_by_role("button", name="Add to my week").click()  # without the acknowledgement
+    page.get_by_role(
+        "button", name="Add to my week"
+    ).click()  # without the acknowledgement
     expect(page.get_by_text("can be dangerous for your bones")).to_be_visible()
     assert not RoutineItem.objects.filter(exercise__slug="sit-up").exists()
     page.get_by_label("I have discussed this exercise with my therapist").check()
@@ -70,24 +72,33 @@ def test_new_patient_journey(page, live_server, starter_catalogue):
     sit_up = page.locator("article.item", has_text="Sit-up")
     expect(sit_up).to_contain_text("Danger:")
     expect(sit_up).to_contain_text("You confirmed on")
-    assert RoutineItem.objects.get(exercise__slug="sit-up").danger_acknowledged_at is not None
+    assert (
+        RoutineItem.objects.get(exercise__slug="sit-up").danger_acknowledged_at
+        is not None
+    )
 
     # Swap the flagged item for a safer alternative in one click.
     sit_up.get_by_role("button", name="Swap for Bird-dog").click()
-    expect(page.get_by_text("Sit-up swapped for Bird-dog on Wednesday.")).to_be_visible()
+    expect(
+        page.get_by_text("Sit-up swapped for Bird-dog on Wednesday.")
+    ).to_be_visible()
     expect(page.locator("#day-wed")).to_contain_text("Bird-dog")
     expect(page.locator("#day-wed")).not_to_contain_text("Sit-up")
 
     # Print.
     page.get_by_role("link", name="Print this week").click()
     expect(page.get_by_role("heading", name="How to do each exercise")).to_be_visible()
-    expect(page.get_by_role("button", name="Print this sheet")).to_be_visible()  # print.js ran under the CSP
+    expect(
+        page.get_by_role("button", name="Print this sheet")
+    ).to_be_visible()  # print.js ran under the CSP
     page.emulate_media(media="print")
     expect(page.get_by_role("button", name="Print this sheet")).to_be_hidden()
     expect(page.locator(".site-header")).to_be_hidden()
     expect(page.locator(".site-footer")).to_be_visible()
     text = page.locator("main").inner_text()
-    assert "For Dorothy" in text and "Bird-dog" in text and "Push through your heels" in text
+    assert "For Dorothy" in text
+    assert "Bird-dog" in text
+    assert "Push through your heels" in text
 
 
 def focused(page):
@@ -105,7 +116,9 @@ def tab_to(page, predicate, limit=80):
     for _ in range(limit):
         page.keyboard.press("Tab")
         state = focused(page)
-        if state["tag"] == "BODY":  # past the last link: focus wraps round, as in the browser
+        if (
+            state["tag"] == "BODY"
+        ):  # past the last link: focus wraps round, as in the browser
             continue
         assert state["outline"], f"focus not visible on {state}"
         if predicate(state):
@@ -129,7 +142,9 @@ def test_journey_by_keyboard_alone(page, live_server, starter_catalogue):
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="My health profile")).to_be_visible()
 
-    tab_to(page, lambda s: s["id"] == "id_diagnosis_2")  # the checked radio, "I am not sure"
+    tab_to(
+        page, lambda s: s["id"] == "id_diagnosis_2"
+    )  # the checked radio, "I am not sure"
     page.keyboard.press("ArrowUp")  # arrows move within a radio group
     expect(page.get_by_label("Osteoporosis", exact=True)).to_be_checked()
     tab_to(page, lambda s: s["id"] == "id_fracture_spine")
@@ -148,7 +163,9 @@ def test_journey_by_keyboard_alone(page, live_server, starter_catalogue):
 
     tab_to(page, lambda s: s["text"] == "+ Add an exercise to Monday")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Add an exercise to Monday")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Add an exercise to Monday")
+    ).to_be_visible()
     tab_to(page, lambda s: s["id"] == "id_q")
     page.keyboard.type("headstand")
     page.keyboard.press("Enter")

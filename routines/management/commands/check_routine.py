@@ -23,7 +23,9 @@ class Command(BaseCommand):
     help = "Read a routine as JSON (a path, or - for standard input) and print its safety findings as JSON."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="Path to a JSON file, or - to read standard input.")
+        parser.add_argument(
+            "file", help="Path to a JSON file, or - to read standard input."
+        )
 
     def handle(self, *args, file, **options):
         try:
@@ -37,12 +39,16 @@ class Command(BaseCommand):
         except BadInput as error:
             raise CommandError(f"check_routine: {error}", returncode=2) from None
         findings = safety.check(profile, items, checking.pattern_rules())
-        self.stdout.write(json.dumps(safety.report(profile, findings), indent=2, ensure_ascii=False))
+        self.stdout.write(
+            json.dumps(safety.report(profile, findings), indent=2, ensure_ascii=False)
+        )
 
 
 def _read(file):
     try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        text = (
+            sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        )
     except FileNotFoundError:
         raise BadInput(f"no such file: {file}") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -50,7 +56,9 @@ def _read(file):
     try:
         document = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
-        raise BadInput(f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+        raise BadInput(
+            f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
     if not isinstance(document, dict):
         raise BadInput('the JSON must be an object with "profile" and "items"')
     return document
@@ -64,10 +72,16 @@ def parse_profile(raw) -> safety.Profile:
         raise BadInput(f"unknown profile field(s): {', '.join(sorted(unknown))}")
     diagnosis = raw.get("diagnosis")
     if diagnosis not in safety.DIAGNOSES:
-        raise BadInput(f"profile diagnosis must be one of {', '.join(safety.DIAGNOSES)}, not {diagnosis!r}")
+        raise BadInput(
+            f"profile diagnosis must be one of {', '.join(safety.DIAGNOSES)}, not {diagnosis!r}"
+        )
     fractures = raw.get("fractures", [])
-    if not isinstance(fractures, list) or any(f not in safety.FRACTURE_SITES for f in fractures):
-        raise BadInput(f"profile fractures must be a list of {', '.join(safety.FRACTURE_SITES)}")
+    if not isinstance(fractures, list) or any(
+        f not in safety.FRACTURE_SITES for f in fractures
+    ):
+        raise BadInput(
+            f"profile fractures must be a list of {', '.join(safety.FRACTURE_SITES)}"
+        )
     flags = {}
     for name in ("falls_last_year", "neuropathy"):
         value = raw.get(name, False)
@@ -93,10 +107,12 @@ def parse_item(number, raw, exercises) -> safety.Item:
         raise BadInput(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
     day = raw.get("day")
     if day not in safety.DAYS:
-        raise BadInput(f"{where}: unknown day {day!r} (use one of {', '.join(safety.DAYS)})")
+        raise BadInput(
+            f"{where}: unknown day {day!r} (use one of {', '.join(safety.DAYS)})"
+        )
     slug = raw.get("exercise")
     if not isinstance(slug, str) or not slug:
-        raise BadInput(f"{where}: \"exercise\" must be a catalogue slug")
+        raise BadInput(f'{where}: "exercise" must be a catalogue slug')
     exercise = exercises.get(slug)
     if exercise is None:
         raise BadInput(f"{where}: unknown exercise {slug!r}{_closest(slug)}")
@@ -109,8 +125,13 @@ def parse_item(number, raw, exercises) -> safety.Item:
         raise BadInput(f"{where}: give reps or minutes")
     load_kg = _load(raw.get("load_kg"), where)
     return safety.Item(
-        day=day, exercise=checking.exercise_facts(exercise), sets=sets, reps=reps,
-        minutes=minutes, load_kg=load_kg, key=number,
+        day=day,
+        exercise=checking.exercise_facts(exercise),
+        sets=sets,
+        reps=reps,
+        minutes=minutes,
+        load_kg=load_kg,
+        key=number,
     )
 
 
@@ -123,7 +144,11 @@ def _closest(slug):
 def _whole(value, where, name, bounds):
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | Decimal) or value != int(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | Decimal)
+        or value != int(value)
+    ):
         raise BadInput(f"{where}: {name} must be a whole number")
     low, high = bounds
     if not low <= value <= high:
@@ -142,7 +167,9 @@ def _load(value, where):
         raise BadInput(f"{where}: load_kg must be a number") from None
     low, high = safety.LOAD_KG_RANGE
     if not load.is_finite() or not low <= load <= high:
-        raise BadInput(f"{where}: load_kg must be between {low} and {high}, not {value}")
+        raise BadInput(
+            f"{where}: load_kg must be between {low} and {high}, not {value}"
+        )
     if load != load.quantize(Decimal("0.1")):
         raise BadInput(f"{where}: load_kg may have at most one decimal place")
     return load

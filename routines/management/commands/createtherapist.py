@@ -21,23 +21,31 @@ class Command(BaseCommand):
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument(
-            "--password-stdin", action="store_true", help="Read the password from standard input."
+            "--password-stdin",
+            action="store_true",
+            help="Read the password from standard input.",
         )
 
-    def handle(self, *args, username, email, first_name, last_name, password_stdin, **options):
+    def handle(
+        self, *args, username, email, first_name, last_name, password_stdin, **options
+    ):
         User = get_user_model()
         username = username.strip()
         if not username:
             raise CommandError("The username is empty.", returncode=2)
         if User.objects.filter(username=username).exists():
-            raise CommandError(f"A user called {username!r} already exists.", returncode=2)
+            raise CommandError(
+                f"A user called {username!r} already exists.", returncode=2
+            )
         if password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
                 raise CommandError("The two passwords do not match.", returncode=2)
-        user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+        user = User(
+            username=username, email=email, first_name=first_name, last_name=last_name
+        )
         try:
             User._meta.get_field("username").run_validators(username)
             password_validation.validate_password(password, user)
@@ -48,4 +56,6 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             user.groups.add(ensure_therapists_group())
-        self.stdout.write(f"Therapist {username!r} created. They can sign in at /admin/.")
+        self.stdout.write(
+            f"Therapist {username!r} created. They can sign in at /admin/."
+        )

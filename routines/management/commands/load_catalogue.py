@@ -10,4 +10,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         patterns = load_patterns(DEFAULT_RULES)
         exercises = load_exercises()
-        self.stdout.write(f"Added {patterns} movement patterns and {exercises} exercises.")
+        self.stdout.write(
+            f"Added {patterns} movement patterns and {exercises} exercises."
+        )

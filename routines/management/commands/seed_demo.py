@@ -27,7 +27,9 @@ DEMO_WEEK = [
 
 
 class Command(BaseCommand):
-    help = "Load the starter catalogue and a demo patient with a sample week (idempotent)."
+    help = (
+        "Load the starter catalogue and a demo patient with a sample week (idempotent)."
+    )
 
     def handle(self, *args, **options):
         call_command("load_catalogue", stdout=self.stdout)
@@ -53,10 +55,17 @@ class Command(BaseCommand):
                     positions[day] = position + 1
                     items.append(
                         RoutineItem(
-                            routine=routine, exercise=exercises[slug], day=day,
-                            position=position, sets=sets, reps=reps, minutes=minutes,
+                            routine=routine,
+                            exercise=exercises[slug],
+                            day=day,
+                            position=position,
+                            sets=sets,
+                            reps=reps,
+                            minutes=minutes,
                         )
                     )
                 RoutineItem.objects.bulk_create(items)
         state = "created" if created else "already there"
-        self.stdout.write(f"Demo patient '{DEMO_USERNAME}' {state} (password: {DEMO_PASSWORD}).")
+        self.stdout.write(
+            f"Demo patient '{DEMO_USERNAME}' {state} (password: {DEMO_PASSWORD})."
+        )
