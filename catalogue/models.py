@@ -1,9 +1,20 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
 from catalogue.validators import validate_picture
+
+
+def length_limit(name, limit, *, model):
+    """SQLite ignores varchar lengths and TEXT has none: the database enforces our limit."""
+    return models.CheckConstraint(
+        condition=LessThanOrEqual(Length(name), limit),
+        name=f"{model}_{name}_length",
+        violation_error_message=f"Please keep this under {limit} characters.",
+    )
 
 
 class Status(models.TextChoices):
@@ -90,6 +101,7 @@ class MovementPattern(models.Model):
             models.CheckConstraint(
                 condition=Q(code__in=PatternCode.values), name="pattern_code_valid"
             ),
+            length_limit("message", 1000, model="pattern"),
             *(
                 models.CheckConstraint(
                     condition=Q(**{f"{level}__in": Severity.values}),
@@ -273,6 +285,7 @@ class ExerciseStep(models.Model):
 
     class Meta:
         ordering = ["exercise", "order", "pk"]
+        constraints = [length_limit("text", 600, model="step")]
 
     def __str__(self):
         return f"Step {self.order} of {self.exercise}"

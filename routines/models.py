@@ -5,6 +5,7 @@ from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue.models import length_limit
 from routines import safety
 
 
@@ -75,6 +76,7 @@ class HealthProfile(models.Model):
                 condition=Q(diagnosis__in=Diagnosis.values),
                 name="profile_diagnosis_valid",
             ),
+            length_limit("restrictions", 2000, model="profile"),
         ]
 
     def __str__(self):
@@ -135,6 +137,7 @@ class Routine(models.Model):
                 name="routine_name_not_empty",
                 violation_error_message="Give your routine a name.",
             ),
+            length_limit("name", 100, model="routine"),
         ]
 
     def __str__(self):
@@ -255,6 +258,7 @@ class RoutineItem(models.Model):
                 name="item_load_in_range",
                 violation_error_message="Weight must be between 0 and 200 kg.",
             ),
+            length_limit("notes", 300, model="item"),
         ]
 
     def __str__(self):

@@ -1,5 +1,6 @@
 import json
 from collections import defaultdict
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -26,19 +27,33 @@ from routines.models import HealthProfile, Routine, RoutineItem, Weekday
 from routines.safety import DAYS
 
 
-def _routine(request, pk):
-    """The signed-in patient's routine; anyone else's is a 404, whatever the method."""
-    return get_object_or_404(Routine.objects.owned_by(request.user), pk=pk)
+def owned_routine(view):
+    """Look the routine up among the patient's own before anything else, so another
+    patient's routine is a 404 for every URL and method (never a 405 that confirms it exists)."""
+
+    @wraps(view)
+    def wrapper(request, pk, **kwargs):
+        routine = get_object_or_404(Routine.objects.owned_by(request.user), pk=pk)
+        return view(request, routine, **kwargs)
+
+    return wrapper
 
 
-def _item(request, pk, item_pk):
-    return get_object_or_404(
-        RoutineItem.objects.owned_by(request.user).select_related(
-            "routine", "exercise"
-        ),
-        pk=item_pk,
-        routine_id=pk,
-    )
+def owned_item(view):
+    """As owned_routine, for one item of one of the patient's routines."""
+
+    @wraps(view)
+    def wrapper(request, pk, item_pk, **kwargs):
+        item = get_object_or_404(
+            RoutineItem.objects.owned_by(request.user).select_related(
+                "routine", "exercise"
+            ),
+            pk=item_pk,
+            routine_id=pk,
+        )
+        return view(request, item, **kwargs)
+
+    return wrapper
 
 
 @login_not_required
@@ -175,17 +190,17 @@ def _week_context(request, routine):
     }
 
 
+@owned_routine
 @require_GET
-def routine_detail(request, pk):
-    routine = _routine(request, pk)
+def routine_detail(request, routine):
     return render(
         request, "routines/routine_detail.html", _week_context(request, routine)
     )
 
 
+@owned_routine
 @require_GET
-def routine_print(request, pk):
-    routine = _routine(request, pk)
+def routine_print(request, routine):
     context = _week_context(request, routine)
     # Each exercise once, in the order it first appears in the week, with its steps.
     exercises = {}
@@ -208,9 +223,9 @@ def routine_print(request, pk):
     return render(request, "routines/routine_print.html", context)
 
 
+@owned_routine
 @require_http_methods(["GET", "POST"])
-def routine_rename(request, pk):
-    routine = _routine(request, pk)
+def routine_rename(request, routine):
     form = RoutineForm(request.POST or None, instance=routine, submit_label="Save name")
     if form.is_valid():
         with transaction.atomic():
@@ -224,9 +239,9 @@ def routine_rename(request, pk):
     )
 
 
+@owned_routine
 @require_http_methods(["GET", "POST"])
-def routine_delete(request, pk):
-    routine = _routine(request, pk)
+def routine_delete(request, routine):
     if request.method == "POST":
         name = routine.name
         with transaction.atomic():
@@ -240,9 +255,9 @@ def routine_delete(request, pk):
     )
 
 
+@owned_routine
 @require_POST
-def routine_duplicate(request, pk):
-    routine = _routine(request, pk)
+def routine_duplicate(request, routine):
     copy = routine.duplicate(name=f"Copy of {routine.name}"[:100])
     messages.success(
         request, f"Made a copy called “{copy.name}”. You can rename it below."
@@ -250,9 +265,9 @@ def routine_duplicate(request, pk):
     return redirect(copy)
 
 
+@owned_routine
 @require_http_methods(["GET", "POST"])
-def item_add(request, pk):
-    routine = _routine(request, pk)
+def item_add(request, routine):
     profile = HealthProfile.for_user(request.user)
     slug = request.POST.get("exercise") or request.GET.get("exercise")
     if request.method == "GET" and not slug:
@@ -375,9 +390,9 @@ def _say_saved(request, item, form, verb):
         messages.success(request, text)
 
 
+@owned_item
 @require_http_methods(["GET", "POST"])
-def item_edit(request, pk, item_pk):
-    item = _item(request, pk, item_pk)
+def item_edit(request, item):
     routine = item.routine
     profile = HealthProfile.for_user(request.user)
     if request.method == "POST":
@@ -411,9 +426,9 @@ def item_edit(request, pk, item_pk):
     return _item_form(request, routine, form, title="Change an exercise", item=item)
 
 
+@owned_item
 @require_http_methods(["GET", "POST"])
-def item_delete(request, pk, item_pk):
-    item = _item(request, pk, item_pk)
+def item_delete(request, item):
     if request.method == "POST":
         with transaction.atomic():
             item.delete()
@@ -435,18 +450,18 @@ def item_delete(request, pk, item_pk):
     )
 
 
+@owned_item
 @require_POST
-def item_move(request, pk, item_pk, direction):
-    item = _item(request, pk, item_pk)
+def item_move(request, item, direction):
     moved = item.move_within_day(-1 if direction == "up" else 1)
     if moved:
         messages.success(request, f"{item.exercise.name} moved {direction}.")
     return redirect(f"{item.routine.get_absolute_url()}#item-{item.pk}")
 
 
+@owned_item
 @require_POST
-def item_transfer(request, pk, item_pk):
-    item = _item(request, pk, item_pk)
+def item_transfer(request, item):
     form = TransferForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -462,10 +477,10 @@ def item_transfer(request, pk, item_pk):
     return redirect(f"{item.routine.get_absolute_url()}#day-{result.day_code}")
 
 
+@owned_item
 @require_POST
-def item_swap(request, pk, item_pk):
+def item_swap(request, item):
     """Replace the exercise of an item with one of its safer alternatives, keeping the day."""
-    item = _item(request, pk, item_pk)
     alternative = get_object_or_404(
         item.exercise.alternatives.filter(status=Status.PUBLISHED),
         slug=request.POST.get("exercise", ""),
