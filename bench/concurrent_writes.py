@@ -32,7 +32,14 @@ for n in range({writers}):
     HealthProfile.objects.create(user=user, diagnosis="osteopenia")
     Routine.objects.create(owner=user, name="Busy week")
 """
-SLUGS = ["brisk-walking", "sit-to-stand", "heel-raises", "tai-chi", "wall-push-up", "band-row"]
+SLUGS = [
+    "brisk-walking",
+    "sit-to-stand",
+    "heel-raises",
+    "tai-chi",
+    "wall-push-up",
+    "band-row",
+]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -42,13 +49,17 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def writer(base, number, stop_at, results):
     jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(jar), NoRedirect
+    )
 
     def send(path, data=None):
         body = None
         if data is not None:
             token = next(c.value for c in jar if c.name == "csrftoken")
-            body = urllib.parse.urlencode(data | {"csrfmiddlewaretoken": token}).encode()
+            body = urllib.parse.urlencode(
+                data | {"csrfmiddlewaretoken": token}
+            ).encode()
         try:
             with opener.open(base + path, body, timeout=30) as response:
                 return response.status, response.read()
@@ -56,19 +67,31 @@ def writer(base, number, stop_at, results):
             return error.code, error.read()
 
     send("/accounts/login/")
-    status, _ = send("/accounts/login/", {"username": f"writer{number}", "password": PASSWORD})
+    status, _ = send(
+        "/accounts/login/", {"username": f"writer{number}", "password": PASSWORD}
+    )
     assert status == 302, f"login failed: {status}"
     _, page = send("/routines/")
-    routine_pk = int(re.search(rb'href="/routines/(\d+)/"', page).group(1))  # their only routine
+    routine_pk = int(
+        re.search(rb'href="/routines/(\d+)/"', page).group(1)
+    )  # their only routine
     n = 0
     while time.monotonic() < stop_at:
         slug = SLUGS[n % len(SLUGS)]
         token = str(uuid.uuid4())
-        status, _ = send(f"/routines/{routine_pk}/items/add/", {
-            "exercise": slug, "day": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][n % 7],
-            "sets": "2", "reps": "10", "minutes": "", "load_kg": "", "notes": f"w{number}-{n}",
-            "submission_token": token,
-        })
+        status, _ = send(
+            f"/routines/{routine_pk}/items/add/",
+            {
+                "exercise": slug,
+                "day": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][n % 7],
+                "sets": "2",
+                "reps": "10",
+                "minutes": "",
+                "load_kg": "",
+                "notes": f"w{number}-{n}",
+                "submission_token": token,
+            },
+        )
         results.append((number, status, token))
         n += 1
 
@@ -81,10 +104,17 @@ def main():
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args()
     setup = SETUP.format(writers=args.writers, password=PASSWORD)
-    with production_server(workers=args.workers, setup_script=setup) as (base, env, folder):
+    with production_server(workers=args.workers, setup_script=setup) as (
+        base,
+        env,
+        folder,
+    ):
         results = []
         stop_at = time.monotonic() + args.seconds
-        threads = [threading.Thread(target=writer, args=(base, n, stop_at, results)) for n in range(args.writers)]
+        threads = [
+            threading.Thread(target=writer, args=(base, n, stop_at, results))
+            for n in range(args.writers)
+        ]
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -94,16 +124,27 @@ def main():
         statuses = Counter(status for _, status, _ in results)
         saved_tokens = {token for _, status, token in results if status == 302}
         with sqlite3.connect(folder / "db.sqlite3") as db:
-            stored = {row[0].replace("-", "") for row in db.execute(
-                "SELECT submission_token FROM routines_routineitem WHERE submission_token IS NOT NULL")}
+            stored = {
+                row[0].replace("-", "")
+                for row in db.execute(
+                    "SELECT submission_token FROM routines_routineitem WHERE submission_token IS NOT NULL"
+                )
+            }
             integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
         lost = len({t.replace("-", "") for t in saved_tokens} - stored)
-        server_errors = sum(count for status, count in statuses.items() if status >= 500)
+        server_errors = sum(
+            count for status, count in statuses.items() if status >= 500
+        )
         report = {
-            "writers": args.writers, "seconds": round(elapsed, 1), "requests": len(results),
+            "writers": args.writers,
+            "seconds": round(elapsed, 1),
+            "requests": len(results),
             "writes_per_second": round(len(results) / elapsed, 1),
-            "statuses": dict(sorted(statuses.items())), "server_errors": server_errors,
-            "saved": len(saved_tokens), "stored": len(stored), "lost_writes": lost,
+            "statuses": dict(sorted(statuses.items())),
+            "server_errors": server_errors,
+            "saved": len(saved_tokens),
+            "stored": len(stored),
+            "lost_writes": lost,
             "sqlite_integrity": integrity,
         }
     if args.json:
@@ -112,7 +153,10 @@ def main():
         for key, value in report.items():
             print(f"{key:>18}: {value}")
     ok = (
-        results and server_errors == 0 and lost == 0 and integrity == "ok"
+        results
+        and server_errors == 0
+        and lost == 0
+        and integrity == "ok"
         and statuses.get(302, 0) == len(results)
     )
     return 0 if ok else 1

@@ -24,8 +24,15 @@ def free_port():
 
 
 def manage(env, *args, stdin=None):
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, input=stdin,
-                   text=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        input=stdin,
+        text=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 @contextmanager
@@ -33,17 +40,21 @@ def production_server(*, workers=2, setup_script="", extra_env=None):
     """Yield (base_url, env) for a gunicorn server over a fresh SQLite database."""
     folder = Path(tempfile.mkdtemp(prefix="bonefit-bench-"))
     port = free_port()
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "bonefit.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE": "false",  # plain http on loopback
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "DJANGO_STATIC_ROOT": str(folder / "static"),
-        "DJANGO_LOGIN_FAILURE_LIMIT": "1000",
-        "PYTHONPATH": str(ROOT),
-    } | (extra_env or {})
+    env = (
+        os.environ
+        | {
+            "DJANGO_SETTINGS_MODULE": "bonefit.settings",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE": "false",  # plain http on loopback
+            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+            "DJANGO_STATIC_ROOT": str(folder / "static"),
+            "DJANGO_LOGIN_FAILURE_LIMIT": "1000",
+            "PYTHONPATH": str(ROOT),
+        }
+        | (extra_env or {})
+    )
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
@@ -52,9 +63,22 @@ def production_server(*, workers=2, setup_script="", extra_env=None):
         manage(env, "shell", "-c", setup_script)
     log = open(folder / "gunicorn.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [GUNICORN, "bonefit.wsgi:application", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--access-logfile", "-", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        [
+            GUNICORN,
+            "bonefit.wsgi:application",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -65,7 +89,9 @@ def production_server(*, workers=2, setup_script="", extra_env=None):
             except OSError:
                 time.sleep(0.1)
         else:
-            raise RuntimeError("gunicorn did not start: " + (folder / "gunicorn.log").read_text())
+            raise RuntimeError(
+                "gunicorn did not start: " + (folder / "gunicorn.log").read_text()
+            )
         yield base, env, folder
     finally:
         server.terminate()

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.static import serve
 
+from bonefit.views import health
 from routines import views as routine_views
 
 admin.site.site_header = "BoneFit catalogue"
@@ -13,6 +14,7 @@ admin.site.index_title = "Exercise catalogue"
 
 urlpatterns = [
     path("", routine_views.home, name="home"),
+    path("health/", health, name="health"),
     path("catalogue/", include("catalogue.urls")),
     path("routines/", include("routines.urls")),
     path("accounts/signup/", routine_views.signup, name="signup"),

@@ -1,6 +1,6 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -127,8 +127,10 @@ class ExerciseQuerySet(models.QuerySet):
         """What patients may look at: published and retired (routines still show retired ones)."""
         return self.filter(status__in=[Status.PUBLISHED, Status.RETIRED])
 
-    def with_safety_data(self):
-        return self.prefetch_related("patterns", "alternatives")
+    def with_caution_flag(self):
+        """Annotate `has_cautions`: the exercise carries at least one movement pattern."""
+        carries = Exercise.patterns.through.objects.filter(exercise_id=OuterRef("pk"))
+        return self.annotate(has_cautions=Exists(carries))
 
     def search(self, text):
         text = text.strip()

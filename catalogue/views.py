@@ -16,7 +16,7 @@ def exercise_list(request):
     form = ExerciseFilterForm(request.GET or None)
     exercises = list(
         form.filter(Exercise.objects.published())
-        .with_safety_data()
+        .with_caution_flag()
         .order_by("name", "pk")
     )
     if form.wants_suitable:

@@ -252,8 +252,22 @@ class RoutineItemForm(forms.ModelForm):
 class TransferForm(forms.Form):
     """Move or copy an item to another day."""
 
-    day = forms.ChoiceField(label="To which day?", choices=DAY_CHOICES)
-    action = forms.ChoiceField(choices=[("move", "Move"), ("copy", "Copy")])
+    day = forms.ChoiceField(
+        label="To which day?",
+        choices=DAY_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose a day.",
+            "invalid_choice": "Choose a day from Monday to Sunday.",
+        },
+    )
+    action = forms.ChoiceField(
+        choices=[("move", "Move"), ("copy", "Copy")],
+        error_messages={
+            "required": "Choose Move or Copy.",
+            "invalid_choice": "Choose Move or Copy.",
+        },
+    )
 
     def clean_day(self):
         return Weekday.from_code(self.cleaned_data["day"]).value

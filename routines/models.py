@@ -159,9 +159,7 @@ class Routine(models.Model):
 class RoutineItemQuerySet(models.QuerySet):
     def for_week(self):
         """Everything the week page and the safety check need, in a fixed number of queries."""
-        return self.select_related("exercise").prefetch_related(
-            "exercise__patterns", "exercise__alternatives"
-        )
+        return self.select_related("exercise")
 
     def owned_by(self, user):
         return self.filter(routine__owner=user)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
-from catalogue.models import Exercise, PatternCode
+from django.urls import reverse
+
+from catalogue.models import PatternCode
 from routines import safety
 from routines.checking import WeekCheck, unacknowledged_danger_codes
 from routines.models import RoutineItem, Weekday
@@ -29,7 +32,7 @@ WEEK_TITLES = {
 @dataclass
 class ShownFinding:
     finding: safety.Finding
-    alternatives: list[Exercise]
+    alternatives: list
 
     @property
     def severity(self):
@@ -62,10 +65,37 @@ class ShownItem:
     needs_acknowledgement: bool
     first: bool
     last: bool
+    own_alternatives: list = ()  # the exercise's alternatives, shown when it is retired
 
     @property
     def highest(self):
         return safety.highest(f.finding for f in self.findings)
+
+    # The item's action URLs all sit under its edit URL (see routines/urls.py); one reverse()
+    # per item instead of six keeps the week page fast.
+    @cached_property
+    def edit_url(self):
+        return reverse("routines:item_edit", args=[self.item.routine_id, self.item.pk])
+
+    @property
+    def delete_url(self):
+        return f"{self.edit_url}delete/"
+
+    @property
+    def up_url(self):
+        return f"{self.edit_url}move/up/"
+
+    @property
+    def down_url(self):
+        return f"{self.edit_url}move/down/"
+
+    @property
+    def transfer_url(self):
+        return f"{self.edit_url}transfer/"
+
+    @property
+    def swap_url(self):
+        return f"{self.edit_url}swap/"
 
     @property
     def alternatives(self):
@@ -107,6 +137,7 @@ def _shown(findings, alternatives):
 
 
 def week_days(check: WeekCheck) -> list[ShownDay]:
+    alternatives = check.data.alternatives_by_slug()
     by_day: dict[int, list[RoutineItem]] = {day: [] for day in Weekday.values}
     for item in sorted(check.items, key=lambda i: (i.day, i.position, i.pk)):
         by_day[item.day].append(item)
@@ -118,12 +149,13 @@ def week_days(check: WeekCheck) -> list[ShownDay]:
             shown.append(
                 ShownItem(
                     item=item,
-                    findings=_shown(findings, check.alternatives),
+                    findings=_shown(findings, alternatives),
                     needs_acknowledgement=bool(
                         unacknowledged_danger_codes(item, findings)
                     ),
                     first=index == 0,
                     last=index == len(items) - 1,
+                    own_alternatives=check.data.alternatives.get(item.exercise_id, []),
                 )
             )
         days.append(ShownDay(Weekday(day), shown))
@@ -131,16 +163,16 @@ def week_days(check: WeekCheck) -> list[ShownDay]:
 
 
 def week_findings(check: WeekCheck) -> list[ShownFinding]:
-    return _shown(check.week, check.alternatives)
+    return _shown(check.week, {})
 
 
 def item_findings(findings, exercises_by_slug) -> list[ShownFinding]:
     return _shown(findings, exercises_by_slug)
 
 
-def distinct_alternatives(findings: list[ShownFinding]) -> list[Exercise]:
+def distinct_alternatives(findings: list[ShownFinding]) -> list:
     """The safer alternatives of all these findings, each once, in order."""
-    seen: dict[int, Exercise] = {}
+    seen: dict = {}
     for finding in findings:
         for alternative in finding.alternatives:
             seen.setdefault(alternative.pk, alternative)

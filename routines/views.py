@@ -101,11 +101,16 @@ def profile_edit(request):
 def _routine_checks(user, profile):
     """Check every routine of `user` in a fixed number of queries: {routine: WeekCheck}."""
     routines = list(Routine.objects.owned_by(user))
+    all_items = list(RoutineItem.objects.owned_by(user).for_week())
+    data = checking.safety_data(item.exercise_id for item in all_items)
+    rules = checking.pattern_rules()
     items = defaultdict(list)
-    for item in RoutineItem.objects.owned_by(user).for_week():
+    for item in all_items:
         items[item.routine_id].append(item)
     return {
-        routine: checking.check_items(profile, items[routine.pk])
+        routine: checking.check_items(
+            profile, items[routine.pk], data=data, rules=rules
+        )
         for routine in routines
     }
 
@@ -186,7 +191,6 @@ def _week_context(request, routine):
         "week_findings": presenting.week_findings(check),
         "counts": check.counts,
         "item_count": len(items),
-        "day_choices": list(zip(DAYS, Weekday.labels, strict=True)),
     }
 
 
@@ -317,12 +321,7 @@ def _exercise_picker(request, routine, profile):
     picker = ExercisePickerForm(request.GET or None)
     day = request.GET.get("day") if request.GET.get("day") in DAYS else "mon"
     query = picker.cleaned_data.get("q", "") if picker.is_valid() else ""
-    exercises = list(
-        Exercise.objects.published()
-        .search(query)
-        .with_safety_data()
-        .order_by("name", "pk")
-    )
+    exercises = list(Exercise.objects.published().search(query).order_by("name", "pk"))
     suitable = checking.suitable_exercise_ids(request.user, exercises)
     if picker.is_valid() and picker.cleaned_data.get("suitable"):
         exercises = [e for e in exercises if e.pk in suitable]
@@ -345,7 +344,7 @@ def _item_form(request, routine, form, *, title, item=None):
     exercise = _form_exercise(form, item)
     alternatives = {}
     if exercise is not None:
-        alternatives = {a.slug: a for a in exercise.alternatives.all()}
+        alternatives = checking.safety_data([exercise.pk]).alternatives_by_slug()
     shown_findings = presenting.item_findings(form.findings, alternatives)
     acknowledged = item.acknowledged if item else frozenset()
     needs_acknowledgement = any(
@@ -460,21 +459,24 @@ def item_move(request, item, direction):
 
 
 @owned_item
-@require_POST
+@require_http_methods(["GET", "POST"])
 def item_transfer(request, item):
-    form = TransferForm(request.POST)
-    if not form.is_valid():
-        messages.error(
-            request, "Choose a day from Monday to Sunday, then Move or Copy."
+    """Move or copy an item to another day."""
+    form = TransferForm(request.POST or None, initial={"day": item.day_code})
+    if form.is_valid():
+        copy = form.cleaned_data["action"] == "copy"
+        result = item.transfer(day=form.cleaned_data["day"], copy=copy)
+        verb = "copied" if copy else "moved"
+        messages.success(
+            request, f"{item.exercise.name} {verb} to {result.get_day_display()}."
         )
-        return redirect(item.routine)
-    copy = form.cleaned_data["action"] == "copy"
-    result = item.transfer(day=form.cleaned_data["day"], copy=copy)
-    verb = "copied" if copy else "moved"
-    messages.success(
-        request, f"{item.exercise.name} {verb} to {result.get_day_display()}."
+        return redirect(f"{item.routine.get_absolute_url()}#item-{result.pk}")
+    return render(
+        request,
+        "routines/item_transfer.html",
+        {"form": form, "item": item, "routine": item.routine},
+        status=400 if form.errors else 200,
     )
-    return redirect(f"{item.routine.get_absolute_url()}#day-{result.day_code}")
 
 
 @owned_item

@@ -125,7 +125,8 @@ ROUTINE_URLS = [
         {"day": "fri", "action": "copy"},
         302,
     ),
-    ("get", "/routines/{r}/items/{i}/transfer/", None, 405),
+    ("get", "/routines/{r}/items/{i}/transfer/", None, 200),
+    ("put", "/routines/{r}/items/{i}/transfer/", None, 405),
     ("post", "/routines/{r}/items/{i}/swap/", {"exercise": "bridge"}, 302),
     ("get", "/routines/{r}/items/{i}/swap/", None, 405),
 ]

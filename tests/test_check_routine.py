@@ -132,8 +132,8 @@ def test_web_and_command_agree(exercises, tmp_path, capsys, patient):
     routine = make_routine(owner=patient)
     make_item(routine, exercises["sit-up"], day=0, reps=10)
     make_item(routine, exercises["biceps-curl-light"], day=1, reps=10, load_kg=12)
-    web = checking.check_routine(
-        routine, HealthProfile.objects.get(user=patient)
+    web = checking.check_items(
+        HealthProfile.objects.get(user=patient), list(routine.items.for_week())
     ).findings
     command = run(
         {

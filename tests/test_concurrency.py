@@ -9,7 +9,9 @@ def test_twenty_concurrent_writers_lose_nothing_and_get_no_5xx():
     # `make bench` runs the same script for the full 20 s; CI runs it for 6 s.
     result = subprocess.run(
         [sys.executable, "bench/concurrent_writes.py", "--seconds", "6", "--json"],
-        capture_output=True, text=True, timeout=240,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])

@@ -288,7 +288,11 @@ def test_huge_and_negative_ids_are_404(patient_client):
 
 def test_static_files_collect_for_production(tmp_path):
     """The manifest storage fails on a missing file a stylesheet names (a source map, say)."""
-    result = manage("collectstatic", "--noinput", env=PRODUCTION_ENV | {"DJANGO_STATIC_ROOT": str(tmp_path)})
+    result = manage(
+        "collectstatic",
+        "--noinput",
+        env=PRODUCTION_ENV | {"DJANGO_STATIC_ROOT": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "staticfiles.json").exists()
     assert list(tmp_path.glob("css/bonefit.*.css.gz"))

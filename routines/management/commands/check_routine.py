@@ -94,8 +94,9 @@ def parse_profile(raw) -> safety.Profile:
 def _load_exercises(raw_items):
     slugs = {raw.get("exercise") for raw in raw_items if isinstance(raw, dict)}
     slugs = {slug for slug in slugs if isinstance(slug, str)}
-    found = Exercise.objects.filter(slug__in=slugs).with_safety_data()
-    return {exercise.slug: exercise for exercise in found}
+    found = list(Exercise.objects.filter(slug__in=slugs))
+    data = checking.safety_data(exercise.pk for exercise in found)
+    return {exercise.slug: (exercise, data.facts(exercise)) for exercise in found}
 
 
 def parse_item(number, raw, exercises) -> safety.Item:
@@ -113,7 +114,7 @@ def parse_item(number, raw, exercises) -> safety.Item:
     slug = raw.get("exercise")
     if not isinstance(slug, str) or not slug:
         raise BadInput(f'{where}: "exercise" must be a catalogue slug')
-    exercise = exercises.get(slug)
+    exercise, facts = exercises.get(slug, (None, None))
     if exercise is None:
         raise BadInput(f"{where}: unknown exercise {slug!r}{_closest(slug)}")
     if exercise.status == Status.DRAFT:
@@ -126,7 +127,7 @@ def parse_item(number, raw, exercises) -> safety.Item:
     load_kg = _load(raw.get("load_kg"), where)
     return safety.Item(
         day=day,
-        exercise=checking.exercise_facts(exercise),
+        exercise=facts,
         sets=sets,
         reps=reps,
         minutes=minutes,
