@@ -5,11 +5,10 @@ the database); exits 1 unless both are 0.  Usage: python bench/concurrent_writes
 """
 
 import argparse
-import re
 import http.cookiejar
 import json
+import re
 import sqlite3
-import subprocess
 import sys
 import threading
 import time

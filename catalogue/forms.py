@@ -29,6 +29,20 @@ class ExerciseFilterForm(forms.Form):
         label="Only exercises suitable for my profile", required=False
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            css = (
+                "form-check-input"
+                if name == "suitable"
+                else (
+                    "form-select"
+                    if isinstance(field, forms.ChoiceField)
+                    else "form-control"
+                )
+            )
+            field.widget.attrs["class"] = css
+
     def filter(self, queryset):
         """Apply the valid filters to `queryset` (call after is_valid())."""
         data = self.cleaned_data if self.is_valid() else {}

@@ -1,5 +1,5 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
@@ -94,6 +94,7 @@ class MovementPattern(models.Model):
     high_risk = models.CharField(
         "severity after a spine or hip fracture", max_length=10, choices=Severity
     )
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["code"]
@@ -126,6 +127,22 @@ class ExerciseQuerySet(models.QuerySet):
     def visible(self):
         """What patients may look at: published and retired (routines still show retired ones)."""
         return self.filter(status__in=[Status.PUBLISHED, Status.RETIRED])
+
+    def catalogue_version(self):
+        """Changes whenever an exercise or a movement pattern is added, saved or deleted.
+
+        The admin saves an exercise whenever its tags or alternatives change, so this also
+        covers those. One query.
+        """
+        exercises = Exercise._meta.db_table
+        patterns = MovementPattern._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*), MAX(updated_at), "  # noqa: S608 - table names from our own models
+                f"(SELECT COUNT(*) FROM {patterns}), (SELECT MAX(updated_at) FROM {patterns}) "
+                f"FROM {exercises}"
+            )
+            return "|".join(str(value) for value in cursor.fetchone())
 
     def with_caution_flag(self):
         """Annotate `has_cautions`: the exercise carries at least one movement pattern."""

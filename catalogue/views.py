@@ -14,19 +14,30 @@ def suitable_ids(user, exercises):
 @login_not_required
 def exercise_list(request):
     form = ExerciseFilterForm(request.GET or None)
-    exercises = list(
+    exercises = (
         form.filter(Exercise.objects.published())
         .with_caution_flag()
         .order_by("name", "pk")
     )
     if form.wants_suitable:
+        # Depends on the patient's profile: filtered here and never cached.
+        exercises = list(exercises)
         keep = suitable_ids(request.user, exercises)
         exercises = [e for e in exercises if e.pk in keep]
-    return render(
-        request,
-        "catalogue/exercise_list.html",
-        {"form": form, "exercises": exercises, "filtered": form.active},
-    )
+        cache_key, cache_seconds = None, 0
+    else:
+        # The same page for everyone: cached (a lazy queryset is never run on a hit)
+        # until the catalogue changes.
+        cache_key = [Exercise.objects.catalogue_version(), request.GET.urlencode()]
+        cache_seconds = 300
+    context = {
+        "form": form,
+        "exercises": exercises,
+        "filtered": form.active,
+        "cache_key": cache_key,
+        "cache_seconds": cache_seconds,
+    }
+    return render(request, "catalogue/exercise_list.html", context)
 
 
 @login_not_required

@@ -87,6 +87,14 @@ class HealthProfile(models.Model):
         """The saved profile, or an unsaved cautious default; never writes (GETs stay read-only)."""
         return cls.objects.filter(user=user).first() or cls(user=user)
 
+    @classmethod
+    def of_owner(cls, routine):
+        """The profile of a routine's owner, loaded with select_related("owner__health_profile")."""
+        try:
+            return routine.owner.health_profile
+        except cls.DoesNotExist:
+            return cls(user=routine.owner)
+
     @property
     def fractures(self):
         sites = {
@@ -114,6 +122,13 @@ class RoutineQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user)
 
+    def mark_changed(self, routine_id):
+        """Count a change to a routine's items: the cached week page is keyed on this number.
+
+        Every write to items calls it inside its transaction.
+        """
+        self.filter(pk=routine_id).update(content_version=F("content_version") + 1)
+
 
 class Routine(models.Model):
     owner = models.ForeignKey(
@@ -124,6 +139,7 @@ class Routine(models.Model):
     submission_token = models.UUIDField(
         null=True, blank=True, unique=True, editable=False
     )
+    content_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -156,10 +172,42 @@ class Routine(models.Model):
         return copy
 
 
+WEEK_PAGE_ITEM_FIELDS = [
+    "routine",
+    "exercise",
+    "day",
+    "position",
+    "sets",
+    "reps",
+    "minutes",
+    "load_kg",
+    "notes",
+    "danger_acknowledged_at",
+    "acknowledged_codes",
+    "version",
+]
+WEEK_PAGE_EXERCISE_FIELDS = [
+    "name",
+    "slug",
+    "status",
+    "weight_bearing",
+    "strengthening",
+    "trains_balance",
+    "load_threshold_kg",
+]
+
+
 class RoutineItemQuerySet(models.QuerySet):
     def for_week(self):
         """Everything the week page and the safety check need, in a fixed number of queries."""
         return self.select_related("exercise")
+
+    def for_week_page(self):
+        """for_week(), without the columns the week page never shows (it is the busiest page)."""
+        return self.for_week().only(
+            *WEEK_PAGE_ITEM_FIELDS,
+            *(f"exercise__{name}" for name in WEEK_PAGE_EXERCISE_FIELDS),
+        )
 
     def owned_by(self, user):
         return self.filter(routine__owner=user)
@@ -341,6 +389,7 @@ class RoutineItem(models.Model):
                 return False
             siblings[index], siblings[target] = siblings[target], siblings[index]
             _renumber(siblings)
+            Routine.objects.mark_changed(self.routine_id)
         return True
 
     def transfer(self, *, day, copy):
@@ -352,6 +401,7 @@ class RoutineItem(models.Model):
                     routine=self.routine, day=day, position=position
                 )
                 new_item.save()
+                Routine.objects.mark_changed(self.routine_id)
                 return new_item
             old_day = self.day
             self.day, self.position = day, position
@@ -363,7 +413,19 @@ class RoutineItem(models.Model):
                     routine_id=self.routine_id, day=old_day
                 ).order_by("position", "pk")
             )
+            Routine.objects.mark_changed(self.routine_id)
             return self
+
+    def remove(self):
+        """Delete this item and close the gap it leaves in its day."""
+        with transaction.atomic():
+            self.delete()
+            _renumber(
+                RoutineItem.objects.filter(
+                    routine_id=self.routine_id, day=self.day
+                ).order_by("position", "pk")
+            )
+            Routine.objects.mark_changed(self.routine_id)
 
 
 def _renumber(items):

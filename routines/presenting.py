@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.urls import reverse
-
 from catalogue.models import PatternCode
 from routines import safety
 from routines.checking import WeekCheck, unacknowledged_danger_codes
@@ -71,11 +69,13 @@ class ShownItem:
     def highest(self):
         return safety.highest(f.finding for f in self.findings)
 
-    # The item's action URLs all sit under its edit URL (see routines/urls.py); one reverse()
-    # per item instead of six keeps the week page fast.
+    # The item's action URLs all sit under its edit URL, which sits under the routine's
+    # (see routines/urls.py); building them from one reverse() per page keeps it fast.
+    routine_url: str = ""
+
     @cached_property
     def edit_url(self):
-        return reverse("routines:item_edit", args=[self.item.routine_id, self.item.pk])
+        return f"{self.routine_url}items/{self.item.pk}/"
 
     @property
     def delete_url(self):
@@ -136,8 +136,9 @@ def _shown(findings, alternatives):
     ]
 
 
-def week_days(check: WeekCheck) -> list[ShownDay]:
+def week_days(check: WeekCheck, routine) -> list[ShownDay]:
     alternatives = check.data.alternatives_by_slug()
+    routine_url = routine.get_absolute_url()
     by_day: dict[int, list[RoutineItem]] = {day: [] for day in Weekday.values}
     for item in sorted(check.items, key=lambda i: (i.day, i.position, i.pk)):
         by_day[item.day].append(item)
@@ -156,6 +157,7 @@ def week_days(check: WeekCheck) -> list[ShownDay]:
                     first=index == 0,
                     last=index == len(items) - 1,
                     own_alternatives=check.data.alternatives.get(item.exercise_id, []),
+                    routine_url=routine_url,
                 )
             )
         days.append(ShownDay(Weekday(day), shown))

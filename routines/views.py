@@ -1,3 +1,4 @@
+import hashlib
 import json
 from collections import defaultdict
 from functools import wraps
@@ -5,10 +6,14 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,7 +38,12 @@ def owned_routine(view):
 
     @wraps(view)
     def wrapper(request, pk, **kwargs):
-        routine = get_object_or_404(Routine.objects.owned_by(request.user), pk=pk)
+        routine = get_object_or_404(
+            Routine.objects.owned_by(request.user).select_related(
+                "owner__health_profile"
+            ),
+            pk=pk,
+        )
         return view(request, routine, **kwargs)
 
     return wrapper
@@ -180,25 +190,55 @@ def routine_create(request):
     )
 
 
-def _week_context(request, routine):
-    profile = HealthProfile.for_user(request.user)
-    items = list(routine.items.for_week())
+def _week_context(request, routine, items=None):
+    profile = HealthProfile.of_owner(routine)
+    items = list(routine.items.for_week()) if items is None else items
     check = checking.check_items(profile, items)
     return {
         "routine": routine,
         "profile": profile,
-        "days": presenting.week_days(check),
+        "days": presenting.week_days(check, routine),
         "week_findings": presenting.week_findings(check),
         "counts": check.counts,
         "item_count": len(items),
+        "catalogue_url": reverse("catalogue:list"),
     }
+
+
+def _week_fragment_key(request, routine, profile):
+    """Everything the week fragment shows, condensed: any change gives a new key.
+
+    The routine's items by its content_version (bumped by every write to them), the profile
+    by its facts, the catalogue (exercises, their tags and alternatives, the therapists'
+    messages and severities) by its version, and the CSRF secret because the fragment's
+    forms carry a token.
+    """
+    get_token(request)
+    inputs = (
+        routine.pk,
+        routine.content_version,
+        profile.as_facts(),
+        Exercise.objects.catalogue_version(),
+        request.META["CSRF_COOKIE"],
+    )
+    return "week:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
 @owned_routine
 @require_GET
 def routine_detail(request, routine):
+    profile = HealthProfile.of_owner(routine)
+    key = _week_fragment_key(request, routine, profile)
+    week_html = cache.get(key)
+    if week_html is None:
+        items = list(routine.items.for_week_page())
+        context = _week_context(request, routine, items)
+        week_html = render_to_string("routines/_week.html", context, request=request)
+        cache.set(key, week_html, 60 * 60)
     return render(
-        request, "routines/routine_detail.html", _week_context(request, routine)
+        request,
+        "routines/routine_detail.html",
+        {"routine": routine, "profile": profile, "week_html": week_html},
     )
 
 
@@ -290,6 +330,7 @@ def item_add(request, routine):
                 item.position = RoutineItem.next_position(routine, item.day)
                 item.record_acknowledgement({f.code for f in form.danger_findings})
                 item.save()
+                Routine.objects.mark_changed(routine.pk)
             _say_saved(request, item, form, "added to")
             return redirect(f"{routine.get_absolute_url()}#day-{item.day_code}")
     else:
@@ -412,6 +453,7 @@ def item_edit(request, item):
                     saved.position = RoutineItem.next_position(routine, saved.day)
                 saved.record_acknowledgement({f.code for f in form.danger_findings})
                 saved.save_new_version()
+                Routine.objects.mark_changed(routine.pk)
             _say_saved(request, saved, form, "saved for")
             return redirect(f"{routine.get_absolute_url()}#day-{saved.day_code}")
     else:
@@ -429,15 +471,7 @@ def item_edit(request, item):
 @require_http_methods(["GET", "POST"])
 def item_delete(request, item):
     if request.method == "POST":
-        with transaction.atomic():
-            item.delete()
-            # Close the gap so positions stay 0..n-1 on that day.
-            remaining = RoutineItem.objects.filter(
-                routine_id=item.routine_id, day=item.day
-            ).order_by("position", "pk")
-            for position, sibling in enumerate(remaining):
-                if sibling.position != position:
-                    RoutineItem.objects.filter(pk=sibling.pk).update(position=position)
+        item.remove()
         messages.success(
             request, f"{item.exercise.name} removed from {item.get_day_display()}."
         )
@@ -512,6 +546,7 @@ def item_swap(request, item):
         item.danger_acknowledged_at = None
         item.acknowledged_codes = ""
         item.save_new_version()
+        Routine.objects.mark_changed(item.routine_id)
     messages.success(
         request,
         f"{old_name} swapped for {alternative.name} on {item.get_day_display()}.",

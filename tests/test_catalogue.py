@@ -353,3 +353,21 @@ def test_createtherapist_command(capsys, monkeypatch):
     assert not User.objects.filter(username="tom").exists()
     with pytest.raises(CommandError, match="already exists"):
         call_command("createtherapist", "tina", "--password-stdin")
+
+
+def test_catalogue_list_shows_changes_at_once_despite_its_cache(
+    client, therapist_client
+):
+    make_exercise(name="Old favourite")
+    assertContains(client.get("/catalogue/"), "Old favourite")
+    assertContains(
+        client.get("/catalogue/"), "Old favourite"
+    )  # now served from the cache
+    draft = make_exercise(name="Brand new", status=Status.DRAFT)
+    assertNotContains(client.get("/catalogue/"), "Brand new")
+    therapist_client.post(
+        "/admin/catalogue/exercise/",
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+    assertContains(client.get("/catalogue/"), "Brand new")
+    assertContains(client.get("/catalogue/?q=brand"), "1 exercise")

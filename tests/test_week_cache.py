@@ -1,0 +1,144 @@
+"""The week fragment is cached; every input that changes what it shows must show at once."""
+
+import pytest
+from pytest_django.asserts import assertContains, assertNotContains
+
+from catalogue.models import MovementPattern, Status
+from routines.models import HealthProfile
+from tests.factories import make_exercise, make_item, make_routine
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def week(patient, patterns):
+    bridge = make_exercise(
+        name="Bridge", slug="bridge", weight_bearing=False, strengthening=True
+    )
+    twist = make_exercise(
+        name="Golf swing",
+        slug="golf-swing",
+        patterns=["SPINAL_TWIST"],
+        alternatives=[bridge],
+    )
+    walk = make_exercise(name="Brisk walking", slug="brisk-walking")
+    routine = make_routine(owner=patient)
+    make_item(routine, walk, day=0, reps=None, minutes=30)
+    item = make_item(routine, twist, day=0, reps=None, minutes=60)
+    return {
+        "routine": routine,
+        "item": item,
+        "bridge": bridge,
+        "twist": twist,
+        "url": routine.get_absolute_url(),
+    }
+
+
+def test_second_visit_is_served_from_the_cache_with_fewer_queries(
+    patient_client, week, django_assert_num_queries
+):
+    patient_client.get(week["url"])
+    # session, user, routine with profile, catalogue version
+    with django_assert_num_queries(4):
+        assertContains(patient_client.get(week["url"]), "Golf swing")
+
+
+def test_profile_change_shows_at_once(patient_client, patient, week):
+    assertContains(patient_client.get(week["url"]), "Take care:")
+    HealthProfile.objects.filter(user=patient).update(fracture_hip=True)
+    response = patient_client.get(week["url"])
+    assertContains(response, "Danger:")
+    assertContains(response, "Not yet confirmed")
+
+
+def test_item_changes_show_at_once(patient_client, week):
+    patient_client.get(week["url"])
+    patient_client.post(f"{week['url']}items/{week['item'].pk}/move/up/")
+    page = patient_client.get(week["url"]).content.decode()
+    assert page.index("Golf swing") < page.index("Brisk walking")
+    patient_client.post(f"{week['url']}items/{week['item'].pk}/delete/")
+    response = patient_client.get(week["url"])
+    assertContains(
+        response, "Golf swing removed from Monday."
+    )  # only the message is left
+    assertNotContains(response, f'id="item-{week["item"].pk}"')
+
+
+def test_therapist_edits_show_at_once(patient_client, week, therapist_client):
+    assertContains(patient_client.get(week["url"]), "Swap for Bridge")
+    pattern = MovementPattern.objects.get(code="SPINAL_TWIST")
+    therapist_client.post(
+        f"/admin/catalogue/movementpattern/{pattern.pk}/change/",
+        {
+            "message": "A new plain message.",
+            "low_bone_mass": "danger",
+            "osteoporosis": "danger",
+            "high_risk": "danger",
+        },
+    )
+    response = patient_client.get(week["url"])
+    assertContains(response, "A new plain message.")
+    assertContains(response, "Danger:")
+    therapist_client.post(
+        "/admin/catalogue/exercise/",
+        {"action": "retire", "_selected_action": [week["bridge"].pk]},
+    )
+    assertNotContains(patient_client.get(week["url"]), "Swap for Bridge")
+    therapist_client.post(
+        "/admin/catalogue/exercise/",
+        {"action": "retire", "_selected_action": [week["twist"].pk]},
+    )
+    assertContains(
+        patient_client.get(week["url"]), "Retired: therapists no longer recommend"
+    )
+
+
+def test_another_patient_never_sees_a_cached_week(patient_client, other_client, week):
+    patient_client.get(week["url"])
+    assert other_client.get(week["url"]).status_code == 404
+
+
+def test_retired_status_of_the_exercise_itself(patient_client, week):
+    patient_client.get(week["url"])
+    week["twist"].status = Status.RETIRED
+    week["twist"].save()
+    assertContains(patient_client.get(week["url"]), "Retired")
+
+
+def test_every_item_write_shows_at_once(patient_client, week):
+    url, item = week["url"], week["item"]
+    patient_client.get(url)
+    patient_client.post(
+        f"{url}items/{item.pk}/",
+        {
+            "exercise": "golf-swing",
+            "day": "mon",
+            "reps": "",
+            "minutes": "45",
+            "sets": "",
+            "load_kg": "",
+            "notes": "short course",
+            "version": item.version,
+        },
+    )
+    assertContains(patient_client.get(url), "45 min – short course")
+    patient_client.post(
+        f"{url}items/{item.pk}/transfer/", {"day": "thu", "action": "copy"}
+    )
+    assertContains(patient_client.get(url), "Golf swing</a></h3>", count=2)
+    patient_client.post(f"{url}items/{item.pk}/swap/", {"exercise": "bridge"})
+    response = patient_client.get(url)
+    assertContains(response, "Bridge")
+    patient_client.post(
+        f"{url}items/add/",
+        {
+            "exercise": "brisk-walking",
+            "day": "sun",
+            "reps": "",
+            "minutes": "20",
+            "sets": "",
+            "load_kg": "",
+            "notes": "",
+        },
+    )
+    assertContains(patient_client.get(url), "20 min")
