@@ -17,6 +17,23 @@ def length_limit(name, limit, *, model):
     )
 
 
+def dose_in_words(sets, reps, minutes, load_kg=None):
+    """A dose as a person would say it: "2 sets of 10", "30 minutes", "with 2.5 kg"."""
+    parts = []
+    if reps and sets:
+        parts.append(f"{sets} set{'s' if sets != 1 else ''} of {reps}")
+    elif reps:
+        parts.append(f"{reps} times")
+    if minutes:
+        length = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        parts.append(
+            f"{sets} times {length}" if sets and sets > 1 and not reps else length
+        )
+    if load_kg is not None:
+        parts.append(f"with {load_kg.normalize():f} kg")
+    return ", ".join(parts)
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
@@ -284,14 +301,7 @@ class Exercise(models.Model):
         return self.status == Status.RETIRED
 
     def default_dose_text(self):
-        parts = []
-        if self.default_sets and self.default_reps:
-            parts.append(f"{self.default_sets} × {self.default_reps}")
-        elif self.default_reps:
-            parts.append(f"{self.default_reps} times")
-        if self.default_minutes:
-            parts.append(f"{self.default_minutes} minutes")
-        return ", ".join(parts)
+        return dose_in_words(self.default_sets, self.default_reps, self.default_minutes)
 
 
 class ExerciseStep(models.Model):

@@ -5,7 +5,7 @@ from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from catalogue.models import length_limit
+from catalogue.models import dose_in_words, length_limit
 from routines import safety
 
 
@@ -322,16 +322,7 @@ class RoutineItem(models.Model):
         return frozenset(code for code in self.acknowledged_codes.split(",") if code)
 
     def dose_text(self):
-        parts = []
-        if self.sets and self.reps:
-            parts.append(f"{self.sets} × {self.reps}")
-        elif self.reps:
-            parts.append(f"{self.reps} times")
-        if self.minutes:
-            parts.append(f"{self.minutes} min")
-        if self.load_kg is not None:
-            parts.append(f"{self.load_kg.normalize():f} kg")
-        return ", ".join(parts)
+        return dose_in_words(self.sets, self.reps, self.minutes, self.load_kg)
 
     def as_facts(self, exercise_facts: safety.Exercise) -> safety.Item:
         return safety.Item(

@@ -371,3 +371,25 @@ def test_catalogue_list_shows_changes_at_once_despite_its_cache(
     )
     assertContains(client.get("/catalogue/"), "Brand new")
     assertContains(client.get("/catalogue/?q=brand"), "1 exercise")
+
+
+@pytest.mark.parametrize(
+    ("dose", "words"),
+    [
+        ((2, 10, None, None), "2 sets of 10"),
+        ((1, 10, None, None), "1 set of 10"),
+        ((None, 12, None, None), "12 times"),
+        ((None, None, 30, None), "30 minutes"),
+        ((None, None, 1, None), "1 minute"),
+        ((3, None, 1, None), "3 times 1 minute"),
+        ((2, 10, None, "2.5"), "2 sets of 10, with 2.5 kg"),
+        ((2, 8, None, "20.0"), "2 sets of 8, with 20 kg"),
+    ],
+)
+def test_doses_read_as_plain_words(dose, words):
+    from decimal import Decimal
+
+    from catalogue.models import dose_in_words
+
+    sets, reps, minutes, load = dose
+    assert dose_in_words(sets, reps, minutes, Decimal(load) if load else None) == words

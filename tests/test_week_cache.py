@@ -121,7 +121,7 @@ def test_every_item_write_shows_at_once(patient_client, week):
             "version": item.version,
         },
     )
-    assertContains(patient_client.get(url), "45 min – short course")
+    assertContains(patient_client.get(url), "45 minutes – short course")
     patient_client.post(
         f"{url}items/{item.pk}/transfer/", {"day": "thu", "action": "copy"}
     )
@@ -141,4 +141,4 @@ def test_every_item_write_shows_at_once(patient_client, week):
             "notes": "",
         },
     )
-    assertContains(patient_client.get(url), "20 min")
+    assertContains(patient_client.get(url), "20 minutes")
