@@ -510,3 +510,19 @@ def test_other_profile_is_never_touched(patient_client, other_patient):
     make_profile(make_user())
     patient_client.post("/routines/profile/", {"diagnosis": "osteopenia"})
     assert HealthProfile.objects.get(user=other_patient).diagnosis == "osteoporosis"
+
+
+def test_add_form_offers_the_safer_alternatives(patient_client, patient, catalogue):
+    routine = make_routine(owner=patient)
+    response = patient_client.get(
+        f"/routines/{routine.pk}/items/add/?exercise=sit-up&day=thu"
+    )
+    assertContains(
+        response,
+        'href="?exercise=bridge&amp;day=thu">Choose Bridge instead</a>',
+        html=False,
+    )
+    response = patient_client.get(
+        f"/routines/{routine.pk}/items/add/?exercise=bridge&day=thu"
+    )
+    assertNotContains(response, "Danger:")
