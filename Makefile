@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format bench serve createtherapist clean
+.PHONY: run test lint format bench createtherapist clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "make bench needs wrk: apt-get install -y wrk" >&2; exit 2; }
+	$(BIN)/python bench/run.py 8
+	$(BIN)/python bench/concurrent_writes.py --seconds 20
 
 createtherapist: $(STAMP)
 	@test -n "$(USERNAME)" || (echo "Usage: make createtherapist USERNAME=name" >&2; exit 2)
