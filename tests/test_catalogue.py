@@ -23,10 +23,10 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("status", "deleted"),
+        ("status", "gone"),
         ("category", "yoga"),
-        ("position", "upside-down"),
-        ("equipment", "trampoline"),
+        ("position", "roof"),
+        ("equipment", "tramp"),
         ("impact", "huge"),
     ],
 )
