@@ -176,6 +176,22 @@ def test_an_item_of_another_routine_is_404_even_for_its_owner(world):
     assert snapshot() == before
 
 
+# The admin sends non-staff to its login page, and refuses staff without the permission.
+SUPERUSER_ONLY = {
+    "anonymous": 302,
+    "owner": 302,
+    "other": 302,
+    "therapist": 403,
+    "superuser": 200,
+}
+STAFF_ONLY = {
+    "anonymous": 302,
+    "owner": 302,
+    "other": 302,
+    "therapist": 200,
+    "superuser": 200,
+}
+
 # (method, url, data, {actor: status}) for pages that are not a routine
 OTHER_URLS = [
     ("get", "/", None, dict.fromkeys(ACTORS, 200)),
@@ -204,73 +220,37 @@ OTHER_URLS = [
         "get",
         "/admin/auth/user/",
         None,
-        {
-            "anonymous": 302,
-            "owner": 302,
-            "other": 302,
-            "therapist": 403,
-            "superuser": 200,
-        },
+        SUPERUSER_ONLY,
     ),
     (
         "get",
         "/admin/auth/group/",
         None,
-        {
-            "anonymous": 302,
-            "owner": 302,
-            "other": 302,
-            "therapist": 403,
-            "superuser": 200,
-        },
+        SUPERUSER_ONLY,
     ),
     (
         "get",
         "/admin/catalogue/exercise/",
         None,
-        {
-            "anonymous": 302,
-            "owner": 302,
-            "other": 302,
-            "therapist": 200,
-            "superuser": 200,
-        },
+        STAFF_ONLY,
     ),
     (
         "get",
         "/admin/catalogue/exercise/{e}/delete/",
         None,
-        {
-            "anonymous": 302,
-            "owner": 302,
-            "other": 302,
-            "therapist": 403,
-            "superuser": 200,
-        },
+        SUPERUSER_ONLY,
     ),
     (
         "post",
         "/admin/catalogue/exercise/{e}/delete/",
         {"post": "yes"},
-        {
-            "anonymous": 302,
-            "owner": 302,
-            "other": 302,
-            "therapist": 403,
-            "superuser": 200,
-        },
+        SUPERUSER_ONLY,
     ),
     (
         "post",
         "/admin/catalogue/exercise/{e}/change/",
         {"name": ""},
-        {
-            "anonymous": 302,
-            "owner": 302,
-            "other": 302,
-            "therapist": 200,
-            "superuser": 200,
-        },
+        STAFF_ONLY,
     ),
     (
         "get",

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from catalogue.models import Status
-from routines.models import HealthProfile, Routine, RoutineItem
+from routines.models import HealthProfile, Routine, RoutineItem, Weekday
 from tests.factories import (
     make_exercise,
     make_item,
@@ -145,15 +145,7 @@ def test_week_page_shows_days_items_and_warnings(patient_client, patient, catalo
         acknowledged_codes="SPINAL_FLEXION",
     )
     response = patient_client.get(routine.get_absolute_url())
-    for day in (
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ):
+    for day in Weekday.labels:
         assertContains(response, day)
     assertContains(response, "Danger:")
     assertContains(response, "Bending forward from the waist presses")

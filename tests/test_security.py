@@ -296,3 +296,84 @@ def test_static_files_collect_for_production(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "staticfiles.json").exists()
     assert list(tmp_path.glob("css/bonefit.*.css.gz"))
+
+
+def test_password_reset_by_email(client, mailoutbox):
+    make_user("dorothy", password="old-password-123", email="dorothy@example.org")
+    response = client.post(
+        "/accounts/password_reset/", {"email": "dorothy@example.org"}, follow=True
+    )
+    assertContains(response, "Check your email")
+    [mail] = mailoutbox
+    assert mail.subject == "Your BoneFit password"
+    link = next(word for word in mail.body.split() if "/accounts/reset/" in word)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    form_page = client.get("/" + path, follow=True)
+    assertContains(form_page, "Choose a new password")
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {
+            "new_password1": "brand-new-password-456",
+            "new_password2": "brand-new-password-456",
+        },
+        follow=True,
+    )
+    assertContains(done, "Your new password is saved")
+    assert login(Client(), "dorothy", "brand-new-password-456").status_code == 302
+    # an unknown address says the same, and sends nothing
+    client.post("/accounts/password_reset/", {"email": "nobody@example.org"})
+    assert len(mailoutbox) == 1
+
+
+def test_password_change(patient_client):
+    response = patient_client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "a-long-enough-pass-123",
+            "new_password1": "another-good-pass-789",
+            "new_password2": "another-good-pass-789",
+        },
+        follow=True,
+    )
+    assertContains(response, "Your password is changed")
+
+
+def test_admin_rejects_a_fake_picture(therapist_client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import make_exercise
+
+    settings.MEDIA_ROOT = tmp_path
+    exercise = make_exercise()
+    data = {
+        "name": exercise.name,
+        "slug": exercise.slug,
+        "status": "published",
+        "summary": "",
+        "category": "strength",
+        "position": "standing",
+        "equipment": "none",
+        "impact": "none",
+        "default_sets": "2",
+        "default_reps": "10",
+        "default_minutes": "",
+        "dose_notes": "",
+        "cautions": "",
+        "load_threshold_kg": "",
+        "picture_description": "",
+        "steps-TOTAL_FORMS": "0",
+        "steps-INITIAL_FORMS": "0",
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "1000",
+        "picture": SimpleUploadedFile(
+            "evil.png", b"<script>alert(1)</script>", content_type="image/png"
+        ),
+    }
+    response = therapist_client.post(
+        f"/admin/catalogue/exercise/{exercise.pk}/change/", data
+    )
+    assert response.status_code == 200
+    assertContains(response, "Upload a valid image")
+    exercise.refresh_from_db()
+    assert not exercise.picture
+    assert not list(tmp_path.rglob("*"))

@@ -83,9 +83,12 @@ def patient_pages(routine):
         f"/routines/{r}/items/add/?exercise=headstand&day=mon",
         f"/routines/{r}/items/{item.pk}/",
         f"/routines/{r}/items/{item.pk}/delete/",
+        f"/routines/{r}/items/{item.pk}/transfer/",
+        "/catalogue/?suitable=on",
         "/accounts/me/",
         "/accounts/me/delete/",
         "/accounts/password_change/",
+        "/accounts/password_change/done/",
         "/catalogue/sit-up/",
     ]
 
@@ -100,8 +103,42 @@ PUBLIC_PAGES = [
     "/accounts/signup/",
     "/accounts/password_reset/",
     "/accounts/password_reset/done/",
+    "/accounts/reset/MQ/not-a-valid-token/",
+    "/accounts/reset/done/",
     "/no-such-page/",
 ]
+
+
+def test_pages_with_errors_have_no_accessibility_violations(
+    page, live_server, starter_catalogue
+):
+    """Form errors, the lock-out page and the password-reset form (valid link)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    failures = {}
+    page.goto(live_server.url + "/accounts/signup/")
+    page.get_by_role("button", name="Create my account").click()
+    if found := axe_violations(page):
+        failures["sign-up errors"] = found
+    user = make_user("locked", password=PASSWORD)
+    for _ in range(5):
+        page.goto(live_server.url + "/accounts/login/")
+        page.get_by_label("Username").fill("locked")
+        page.get_by_label("Password").fill("wrong")
+        page.get_by_role("button", name="Log in").click()
+    assert "Too many tries" in page.content()
+    if found := axe_violations(page):
+        failures["locked out"] = found
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    page.goto(
+        f"{live_server.url}/accounts/reset/{uid}/{default_token_generator.make_token(user)}/"
+    )
+    assert "Choose a new password" in page.content()
+    if found := axe_violations(page):
+        failures["reset form"] = found
+    assert failures == {}, failures
 
 
 def test_public_pages_have_no_accessibility_violations(
@@ -208,15 +245,7 @@ def test_printed_typical_week_fits_and_holds_steps_and_warnings(
     assert 2 <= len(pages) <= 3, f"{len(pages)} pages"
     first = pages[0]
     # Page one: the whole week, the patient's name, the date, the flags in words, the disclaimer.
-    for day in (
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ):
+    for day in Weekday.labels:
         assert day in first
     for slug_name in (
         "Brisk walking",
