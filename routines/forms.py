@@ -236,9 +236,10 @@ class RoutineItemForm(forms.ModelForm):
         )
         self.findings = checking.candidate_findings(self.profile, candidate, exercise)
         self.danger_findings = [f for f in self.findings if f.severity == safety.DANGER]
-        new_dangers = {
-            f.code for f in self.danger_findings
-        } - self.instance.acknowledged
+        # An acknowledgement covers one exercise: changing to another asks again.
+        same_exercise = self.instance.pk and exercise.pk == self.instance.exercise_id
+        acknowledged = self.instance.acknowledged if same_exercise else frozenset()
+        new_dangers = {f.code for f in self.danger_findings} - acknowledged
         if new_dangers and not cleaned.get("acknowledge_danger"):
             self.add_error(
                 "acknowledge_danger",

@@ -335,6 +335,11 @@ class RoutineItem(models.Model):
             key=self.pk,
         )
 
+    def forget_acknowledgement(self):
+        """The exercise changed: what the patient confirmed was about the old one."""
+        self.danger_acknowledged_at = None
+        self.acknowledged_codes = ""
+
     def record_acknowledgement(self, codes):
         """Remember that the patient confirmed these danger findings (and when)."""
         if codes:

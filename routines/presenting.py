@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from catalogue.models import PatternCode
@@ -162,6 +162,49 @@ def week_days(check: WeekCheck, routine) -> list[ShownDay]:
             )
         days.append(ShownDay(Weekday(day), shown))
     return days
+
+
+@dataclass
+class ExerciseSheet:
+    """One exercise of the printed sheet: its steps, and what the week's items of it raise."""
+
+    exercise: object
+    findings: list[ShownFinding]
+    alternatives: list
+    steps: list = field(default_factory=list)
+
+
+def exercise_sheets(days: list[ShownDay]) -> list[ExerciseSheet]:
+    """Each exercise once, in the order it first appears in the week.
+
+    Its findings are those of all its items (one load may be heavy, another not), each code
+    once at its highest severity.
+    """
+    sheets: dict[int, ExerciseSheet] = {}
+    for day in days:
+        for shown in day.items:
+            sheet = sheets.get(shown.item.exercise_id)
+            if sheet is None:
+                sheets[shown.item.exercise_id] = ExerciseSheet(
+                    shown.item.exercise, list(shown.findings), shown.alternatives
+                )
+                continue
+            by_code = {f.finding.code: f for f in sheet.findings}
+            for finding in shown.findings:
+                known = by_code.get(finding.finding.code)
+                if known is None or safety.SEVERITIES.index(
+                    finding.severity
+                ) > safety.SEVERITIES.index(known.severity):
+                    by_code[finding.finding.code] = finding
+            sheet.findings = sorted(
+                by_code.values(),
+                key=lambda f: (
+                    safety.PATTERN_CODES.index(f.finding.code)
+                    if f.finding.code in safety.PATTERN_CODES
+                    else 99
+                ),
+            )
+    return list(sheets.values())
 
 
 def week_findings(check: WeekCheck) -> list[ShownFinding]:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalogue.models import Exercise, Status
+from catalogue.models import Exercise, ExerciseStep, Status
 from routines import checking, presenting, safety
 from routines.forms import (
     DeleteAccountForm,
@@ -246,23 +246,12 @@ def routine_detail(request, routine):
 @require_GET
 def routine_print(request, routine):
     context = _week_context(request, routine)
-    # Each exercise once, in the order it first appears in the week, with its steps.
-    exercises = {}
-    for day in context["days"]:
-        for shown in day.items:
-            exercises.setdefault(shown.item.exercise_id, shown)
+    sheets = presenting.exercise_sheets(context["days"])
     steps = defaultdict(list)
-    for exercise in Exercise.objects.filter(pk__in=exercises).prefetch_related("steps"):
-        steps[exercise.pk] = list(exercise.steps.all())
-    sheets = [
-        {
-            "exercise": shown.item.exercise,
-            "findings": shown.findings,
-            "steps": steps[pk],
-            "alternatives": shown.alternatives,
-        }
-        for pk, shown in exercises.items()
-    ]
+    for step in ExerciseStep.objects.filter(exercise__in=[s.exercise for s in sheets]):
+        steps[step.exercise_id].append(step)
+    for sheet in sheets:
+        sheet.steps = steps[sheet.exercise.pk]
     context.update(sheets=sheets, printed_on=timezone.localdate())
     return render(request, "routines/routine_print.html", context)
 
@@ -449,6 +438,8 @@ def item_edit(request, item):
                         request, routine, form, title="Change an exercise", item=item
                     )
                 saved = form.save(commit=False)
+                if saved.exercise_id != current.exercise_id:
+                    saved.forget_acknowledgement()
                 if saved.day != current.day:
                     saved.position = RoutineItem.next_position(routine, saved.day)
                 saved.record_acknowledgement({f.code for f in form.danger_findings})
@@ -543,8 +534,7 @@ def item_swap(request, item):
             candidate.minutes,
         )
         item.load_kg = None
-        item.danger_acknowledged_at = None
-        item.acknowledged_codes = ""
+        item.forget_acknowledgement()
         item.save_new_version()
         Routine.objects.mark_changed(item.routine_id)
     messages.success(

@@ -1,8 +1,10 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from catalogue.models import Status
@@ -518,3 +520,54 @@ def test_add_form_offers_the_safer_alternatives(patient_client, patient, catalog
         f"/routines/{routine.pk}/items/add/?exercise=bridge&day=thu"
     )
     assertNotContains(response, "Danger:")
+
+
+def test_acknowledgement_covers_one_exercise_only(
+    patient_client, patient, catalogue, patterns
+):
+    """Sit-up confirmed; changing the item to crunches (the same movement) must ask again."""
+    crunch = make_exercise(name="Crunch", slug="crunch", patterns=["SPINAL_FLEXION"])
+    routine = make_routine(owner=patient)
+    item = make_item(
+        routine,
+        catalogue["sit-up"],
+        acknowledged_codes="SPINAL_FLEXION",
+        danger_acknowledged_at="2026-11-01T10:00Z",
+    )
+    data = {
+        "exercise": crunch.slug,
+        "day": "mon",
+        "reps": "10",
+        "sets": "",
+        "minutes": "",
+        "load_kg": "",
+        "notes": "",
+        "version": item.version,
+    }
+    assertContains(
+        patient_client.post(item.get_edit_url(), data),
+        "can be dangerous",
+        status_code=400,
+    )
+    patient_client.post(item.get_edit_url(), data | {"acknowledge_danger": "on"})
+    item.refresh_from_db()
+    assert item.exercise == crunch
+    assert item.acknowledged == {"SPINAL_FLEXION"}
+    assert item.danger_acknowledged_at > timezone.now() - timedelta(
+        minutes=1
+    )  # asked anew
+
+
+def test_printed_sheet_lists_each_exercise_once_with_all_its_warnings(
+    patient_client, patient, catalogue
+):
+    routine = make_routine(owner=patient)
+    make_item(routine, catalogue["squat"], day=0)
+    make_item(
+        routine, catalogue["squat"], day=3, load_kg=Decimal("12")
+    )  # heavy for osteoporosis
+    response = patient_client.get(f"/routines/{routine.pk}/print/")
+    assertContains(response, 'id="sheet-sit-to-stand"', count=1)
+    assertContains(response, "You set 12 kg")  # only the second item's load raised it
+    assertContains(response, "Stand tall.")  # the steps
+    assertContains(response, "Alice")  # the patient's name
