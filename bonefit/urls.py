@@ -6,21 +6,21 @@ from django.urls import include, path
 from django.views.static import serve
 
 from bonefit.views import health
-from routines import views as routine_views
+from routines import account_views
 
 admin.site.site_header = "BoneFit catalogue"
 admin.site.site_title = "BoneFit admin"
 admin.site.index_title = "Exercise catalogue"
 
 urlpatterns = [
-    path("", routine_views.home, name="home"),
+    path("", account_views.home, name="home"),
     path("health/", health, name="health"),
     path("catalogue/", include("catalogue.urls")),
     path("routines/", include("routines.urls")),
-    path("accounts/signup/", routine_views.signup, name="signup"),
-    path("accounts/me/", routine_views.account_page, name="account"),
-    path("accounts/me/export/", routine_views.account_export, name="account_export"),
-    path("accounts/me/delete/", routine_views.account_delete, name="account_delete"),
+    path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/me/", account_views.account_page, name="account"),
+    path("accounts/me/export/", account_views.account_export, name="account_export"),
+    path("accounts/me/delete/", account_views.account_delete, name="account_delete"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from catalogue.models import Exercise, MovementPattern, Status
 from routines import safety
-from routines.models import HealthProfile, RoutineItem
+from routines.models import HealthProfile, Routine, RoutineItem
 
 
 @dataclass(frozen=True)
@@ -203,3 +203,18 @@ def suitable_exercise_ids(user, exercises: Iterable[Exercise]) -> set[int]:
         ):
             suitable.add(exercise.pk)
     return suitable
+
+
+def routine_checks(user, profile):
+    """Check every routine of `user` in a fixed number of queries: {routine: WeekCheck}."""
+    routines = list(Routine.objects.owned_by(user))
+    all_items = list(RoutineItem.objects.owned_by(user).for_week())
+    data = safety_data(item.exercise_id for item in all_items)
+    rules = pattern_rules()
+    items = defaultdict(list)
+    for item in all_items:
+        items[item.routine_id].append(item)
+    return {
+        routine: check_items(profile, items[routine.pk], data=data, rules=rules)
+        for routine in routines
+    }

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from routines import views
+from routines import account_views, views
 
 app_name = "routines"
 urlpatterns = [
     path("", views.routine_list, name="list"),
     path("new/", views.routine_create, name="create"),
-    path("profile/", views.profile_edit, name="profile"),
+    path("profile/", account_views.profile_edit, name="profile"),
     path("<int:pk>/", views.routine_detail, name="detail"),
     path("<int:pk>/print/", views.routine_print, name="print"),
     path("<int:pk>/rename/", views.routine_rename, name="rename"),
