@@ -14,7 +14,7 @@ DEMO_WEEK = [
     (Weekday.MONDAY, "brisk-walking", None, None, 25),
     (Weekday.MONDAY, "sit-to-stand", 2, 10, None),
     (Weekday.MONDAY, "wall-push-up", 2, 10, None),
-    (Weekday.TUESDAY, "single-leg-stance-supported", 3, None, 5),
+    (Weekday.TUESDAY, "single-leg-stance-supported", None, None, 5),
     (Weekday.TUESDAY, "chin-tucks", 1, 10, None),
     (Weekday.WEDNESDAY, "brisk-walking", None, None, 30),
     (Weekday.THURSDAY, "squat-to-chair", 2, 10, None),
