@@ -121,7 +121,8 @@ def test_csrf_is_enforced_on_every_form(patient):
         ("/routines/profile/", {"diagnosis": "osteopenia"}),
         ("/accounts/me/delete/", {"password": "a-long-enough-pass-123"}),
     ]:
-        assert client.post(url, data).status_code == 403, url
+        refused = client.post(url, data)
+        assertContains(refused, "Please try again", status_code=403)
     routine.refresh_from_db()
     assert routine.name == "My week"
     assert Routine.objects.count() == 1
@@ -377,3 +378,9 @@ def test_admin_rejects_a_fake_picture(therapist_client, settings, tmp_path):
     exercise.refresh_from_db()
     assert not exercise.picture
     assert not list(tmp_path.rglob("*"))
+
+
+def test_403_page_is_plain_words(therapist_client):
+    response = therapist_client.get("/admin/auth/user/")
+    assertContains(response, "You cannot open this page", status_code=403)
+    assert b"Traceback" not in response.content
