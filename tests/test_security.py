@@ -384,3 +384,24 @@ def test_403_page_is_plain_words(therapist_client):
     response = therapist_client.get("/admin/auth/user/")
     assertContains(response, "You cannot open this page", status_code=403)
     assert b"Traceback" not in response.content
+
+
+def test_behind_a_proxy_each_patient_is_throttled_by_their_own_address(settings):
+    settings.BEHIND_PROXY = True
+    make_user("alice", password="right-password-123")
+
+    def attempt(forwarded, password="wrong"):
+        return Client().post(
+            "/accounts/login/",
+            {"username": "alice", "password": password},
+            REMOTE_ADDR="10.0.0.99",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for _ in range(5):
+        attempt("203.0.113.7")
+    assert attempt("203.0.113.7", "right-password-123").status_code == 429
+    # the same proxy, another patient's address: not locked
+    assert attempt("198.51.100.4", "right-password-123").status_code == 302
+    # a forged first entry does not escape the lock: the proxy's own entry is last
+    assert attempt("1.2.3.4, 203.0.113.7", "right-password-123").status_code == 429
