@@ -396,6 +396,8 @@ def item_delete(request, item):
 @owned_item
 @require_POST
 def item_move(request, item, direction):
+    if direction not in ("up", "down"):
+        raise Http404("Items move up or down.")
     moved = item.move_within_day(-1 if direction == "up" else 1)
     if moved:
         messages.success(request, f"{item.exercise.name} moved {direction}.")

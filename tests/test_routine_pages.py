@@ -571,3 +571,17 @@ def test_printed_sheet_lists_each_exercise_once_with_all_its_warnings(
     assertContains(response, "You set 12 kg")  # only the second item's load raised it
     assertContains(response, "Stand tall.")  # the steps
     assertContains(response, "Alice")  # the patient's name
+
+
+def test_moving_sideways_is_404(patient_client, patient, catalogue):
+    routine = make_routine(owner=patient)
+    make_item(routine, catalogue["walk"], minutes=30)
+    item = make_item(routine, catalogue["squat"])
+    assert (
+        patient_client.post(
+            f"/routines/{routine.pk}/items/{item.pk}/move/sideways/"
+        ).status_code
+        == 404
+    )
+    item.refresh_from_db()
+    assert item.position == 1
