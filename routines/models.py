@@ -1,3 +1,6 @@
+from datetime import datetime
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
@@ -334,6 +337,40 @@ class RoutineItem(models.Model):
             load_kg=self.load_kg,
             key=self.pk,
         )
+
+    def snapshot(self):
+        """What a swap changes, as plain data (kept in the session to undo the swap)."""
+        return {
+            "exercise": self.exercise_id,
+            "sets": self.sets,
+            "reps": self.reps,
+            "minutes": self.minutes,
+            "load_kg": None if self.load_kg is None else str(self.load_kg),
+            "acknowledged_codes": self.acknowledged_codes,
+            "danger_acknowledged_at": (
+                self.danger_acknowledged_at.isoformat()
+                if self.danger_acknowledged_at
+                else None
+            ),
+        }
+
+    def restore(self, snapshot):
+        """Put back what snapshot() saved, as a new version of the item."""
+        self.exercise_id = snapshot["exercise"]
+        self.sets, self.reps, self.minutes = (
+            snapshot["sets"],
+            snapshot["reps"],
+            snapshot["minutes"],
+        )
+        self.load_kg = (
+            None if snapshot["load_kg"] is None else Decimal(snapshot["load_kg"])
+        )
+        self.acknowledged_codes = snapshot["acknowledged_codes"]
+        acknowledged_at = snapshot["danger_acknowledged_at"]
+        self.danger_acknowledged_at = (
+            datetime.fromisoformat(acknowledged_at) if acknowledged_at else None
+        )
+        self.save_new_version()
 
     def forget_acknowledgement(self):
         """The exercise changed: what the patient confirmed was about the old one."""

@@ -26,4 +26,9 @@ urlpatterns = [
         name="item_transfer",
     ),
     path("<int:pk>/items/<int:item_pk>/swap/", views.item_swap, name="item_swap"),
+    path(
+        "<int:pk>/items/<int:item_pk>/swap/undo/",
+        views.item_swap_undo,
+        name="item_swap_undo",
+    ),
 ]

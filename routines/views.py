@@ -24,6 +24,8 @@ from routines.forms import (
 from routines.models import HealthProfile, Routine, RoutineItem, Weekday
 from routines.safety import DAYS
 
+UNDO_SWAP = "undo_swap"  # session key: the last swap, so the patient can take it back
+
 
 def owned_routine(view):
     """Look the routine up among the patient's own before anything else, so another
@@ -154,10 +156,18 @@ def routine_detail(request, routine):
         context = _week_context(request, routine, items)
         week_html = render_to_string("routines/_week.html", context, request=request)
         cache.set(key, week_html, 60 * 60)
+    undo = request.session.get(UNDO_SWAP)
+    if undo and undo["routine"] != routine.pk:
+        undo = None
     return render(
         request,
         "routines/routine_detail.html",
-        {"routine": routine, "profile": profile, "week_html": week_html},
+        {
+            "routine": routine,
+            "profile": profile,
+            "week_html": week_html,
+            "undo_swap": undo,
+        },
     )
 
 
@@ -447,6 +457,7 @@ def item_swap(request, item):
         # Never silent: a swap into danger goes through the form and its acknowledgement.
         return redirect(f"{item.get_edit_url()}?exercise={alternative.slug}")
     old_name = item.exercise.name
+    before = item.snapshot()
     with transaction.atomic():
         item.exercise = alternative
         item.sets, item.reps, item.minutes = (
@@ -458,8 +469,40 @@ def item_swap(request, item):
         item.forget_acknowledgement()
         item.save_new_version()
         Routine.objects.mark_changed(item.routine_id)
-    messages.success(
-        request,
-        f"{old_name} swapped for {alternative.name} on {item.get_day_display()}.",
-    )
+    request.session[UNDO_SWAP] = {
+        "routine": item.routine_id,
+        "item": item.pk,
+        "version": item.version,
+        "before": before,
+        "text": f"{old_name} was swapped for {alternative.name} on {item.get_day_display()}.",
+    }
+    return redirect(f"{item.routine.get_absolute_url()}#item-{item.pk}")
+
+
+@owned_item
+@require_POST
+def item_swap_undo(request, item):
+    """Put back the exercise a swap replaced, unless the item was changed since."""
+    undo = request.session.get(UNDO_SWAP)
+    with transaction.atomic():
+        current = RoutineItem.objects.select_for_update().get(pk=item.pk)
+        if not undo or undo["item"] != item.pk or undo["version"] != current.version:
+            messages.info(
+                request, "There is nothing to undo: the exercise was changed since."
+            )
+            return redirect(item.routine)
+        if (
+            not Exercise.objects.visible()
+            .filter(pk=undo["before"]["exercise"])
+            .exists()
+        ):
+            messages.info(
+                request,
+                "That exercise is no longer in the catalogue, so it cannot come back.",
+            )
+            return redirect(item.routine)
+        current.restore(undo["before"])
+        Routine.objects.mark_changed(item.routine_id)
+    del request.session[UNDO_SWAP]
+    messages.success(request, "The swap is undone.")
     return redirect(f"{item.routine.get_absolute_url()}#item-{item.pk}")

@@ -129,6 +129,8 @@ ROUTINE_URLS = [
     ("put", "/routines/{r}/items/{i}/transfer/", None, 405),
     ("post", "/routines/{r}/items/{i}/swap/", {"exercise": "bridge"}, 302),
     ("get", "/routines/{r}/items/{i}/swap/", None, 405),
+    ("post", "/routines/{r}/items/{i}/swap/undo/", {}, 302),
+    ("get", "/routines/{r}/items/{i}/swap/undo/", None, 405),
 ]
 
 

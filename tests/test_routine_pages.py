@@ -585,3 +585,62 @@ def test_moving_sideways_is_404(patient_client, patient, catalogue):
     )
     item.refresh_from_db()
     assert item.position == 1
+
+
+def test_a_swap_can_be_undone(patient_client, patient, catalogue):
+    routine = make_routine(owner=patient)
+    item = make_item(
+        routine,
+        catalogue["sit-up"],
+        day=2,
+        sets=3,
+        reps=8,
+        acknowledged_codes="SPINAL_FLEXION",
+        danger_acknowledged_at="2026-11-01T10:00Z",
+    )
+    patient_client.post(
+        f"/routines/{routine.pk}/items/{item.pk}/swap/", {"exercise": "bridge"}
+    )
+    page = patient_client.get(routine.get_absolute_url())
+    assertContains(page, "Sit-up was swapped for Bridge on Wednesday.")
+    assertContains(page, "Undo the swap")
+    response = patient_client.post(
+        f"/routines/{routine.pk}/items/{item.pk}/swap/undo/", follow=True
+    )
+    assertContains(response, "The swap is undone.")
+    assertNotContains(response, "Undo the swap")
+    item.refresh_from_db()
+    assert (item.exercise.slug, item.sets, item.reps) == ("sit-up", 3, 8)
+    assert item.acknowledged == {"SPINAL_FLEXION"}
+    assert item.danger_acknowledged_at.isoformat().startswith("2026-11-01T10:00")
+    assertContains(
+        patient_client.get(routine.get_absolute_url()), "Sit-up</a></h3>"
+    )  # the cached week too
+
+
+def test_undo_after_another_change_does_nothing(patient_client, patient, catalogue):
+    routine = make_routine(owner=patient)
+    item = make_item(routine, catalogue["sit-up"], acknowledged_codes="SPINAL_FLEXION")
+    patient_client.post(
+        f"/routines/{routine.pk}/items/{item.pk}/swap/", {"exercise": "bridge"}
+    )
+    item.refresh_from_db()
+    patient_client.post(
+        item.get_edit_url(),
+        {
+            "exercise": "bridge",
+            "day": "mon",
+            "reps": "15",
+            "sets": "",
+            "minutes": "",
+            "load_kg": "",
+            "notes": "",
+            "version": item.version,
+        },
+    )
+    response = patient_client.post(
+        f"/routines/{routine.pk}/items/{item.pk}/swap/undo/", follow=True
+    )
+    assertContains(response, "nothing to undo")
+    item.refresh_from_db()
+    assert (item.exercise.slug, item.reps) == ("bridge", 15)

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from routines.models import RoutineItem
+from tests.browser.conftest import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,10 +81,12 @@ def test_new_patient_journey(page, live_server, starter_catalogue):
     # Swap the flagged item for a safer alternative in one click.
     sit_up.get_by_role("button", name="Swap for Bird-dog").click()
     expect(
-        page.get_by_text("Sit-up swapped for Bird-dog on Wednesday.")
+        page.get_by_text("Sit-up was swapped for Bird-dog on Wednesday.")
     ).to_be_visible()
     expect(page.locator("#day-wed")).to_contain_text("Bird-dog")
     expect(page.locator("#day-wed")).not_to_contain_text("Sit-up")
+    expect(page.get_by_role("button", name="Undo the swap")).to_be_visible()
+    assert axe_violations(page) == []  # the week with its undo banner
 
     # Print.
     page.get_by_role("link", name="Print this week").click()
@@ -181,7 +184,9 @@ def test_journey_by_keyboard_alone(page, live_server, starter_catalogue):
 
     tab_to(page, lambda s: s["text"].startswith("Swap for Wall slides"))
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Headstand (yoga) swapped for Wall slides")).to_be_visible()
+    expect(
+        page.get_by_text("Headstand (yoga) was swapped for Wall slides")
+    ).to_be_visible()
 
     tab_to(page, lambda s: s["text"] == "Print this week")
     page.keyboard.press("Enter")
