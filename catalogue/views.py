@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.module_loading import import_string
 
 from catalogue.forms import ExerciseFilterForm
-from catalogue.models import Exercise
+from catalogue.models import Exercise, Severity
 
 
 def suitable_ids(user, exercises):
@@ -49,8 +49,20 @@ def exercise_detail(request, slug):
         slug=slug,
     )
     alternatives = [a for a in exercise.alternatives.all() if not a.is_retired]
+    severities = {}
+    if request.user.is_authenticated:
+        severities = import_string(settings.CATALOGUE_PERSONAL_SEVERITIES)(
+            request.user, exercise
+        )
+    cautions = [
+        (
+            pattern,
+            Severity(severities[pattern.code]) if pattern.code in severities else None,
+        )
+        for pattern in exercise.patterns.all()
+    ]
     return render(
         request,
         "catalogue/exercise_detail.html",
-        {"exercise": exercise, "alternatives": alternatives},
+        {"exercise": exercise, "alternatives": alternatives, "cautions": cautions},
     )

@@ -218,3 +218,14 @@ def routine_checks(user, profile):
         routine: check_items(profile, items[routine.pk], data=data, rules=rules)
         for routine in routines
     }
+
+
+def severities_for_user(user, exercise: Exercise) -> dict[str, str]:
+    """How much each movement of `exercise` matters for this user: {pattern code: severity}."""
+    profile = HealthProfile.for_user(user).as_facts()
+    rules = pattern_rules()
+    facts = safety_data([exercise.pk]).facts(exercise)
+    return {
+        f.code: f.severity
+        for f in safety.item_findings(profile, safety.Item("mon", facts, reps=1), rules)
+    }

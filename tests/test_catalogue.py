@@ -393,3 +393,25 @@ def test_doses_read_as_plain_words(dose, words):
 
     sets, reps, minutes, load = dose
     assert dose_in_words(sets, reps, minutes, Decimal(load) if load else None) == words
+
+
+def test_exercise_page_says_what_its_cautions_mean_for_the_patient(
+    client, patient_client, patient, patterns
+):
+    from routines.models import HealthProfile
+
+    sit_up = make_exercise(name="Sit-up", slug="sit-up", patterns=["SPINAL_FLEXION"])
+    assertContains(
+        patient_client.get(sit_up.get_absolute_url()),
+        "for you: <strong>Danger</strong>",
+        html=False,
+    )
+    HealthProfile.objects.filter(user=patient).update(diagnosis="osteopenia")
+    assertContains(
+        patient_client.get(sit_up.get_absolute_url()),
+        "for you: <strong>Take care</strong>",
+        html=False,
+    )
+    anonymous = client.get(sit_up.get_absolute_url())
+    assertNotContains(anonymous, "for you:")
+    assertContains(anonymous, "to see what these cautions mean for you")
