@@ -96,3 +96,37 @@ def make_item(routine, exercise, *, day=0, **fields):
         position=position,
         **({"reps": 10} | fields),
     )
+
+
+def admin_exercise_form_data(exercise, steps=()):
+    """The admin change form of `exercise` as a browser would post it; steps are (step, order)."""
+    data = {
+        "name": exercise.name,
+        "slug": exercise.slug,
+        "status": exercise.status,
+        "summary": "",
+        "category": exercise.category,
+        "position": exercise.position,
+        "equipment": exercise.equipment,
+        "impact": exercise.impact,
+        "weight_bearing": "on",
+        "default_sets": "2",
+        "default_reps": "10",
+        "default_minutes": "",
+        "dose_notes": "",
+        "cautions": "",
+        "load_threshold_kg": "",
+        "picture_description": "",
+        "steps-TOTAL_FORMS": str(len(steps)),
+        "steps-INITIAL_FORMS": str(len(steps)),
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "1000",
+    }
+    for i, (step, order) in enumerate(steps):
+        data |= {
+            f"steps-{i}-id": str(step.pk),
+            f"steps-{i}-exercise": str(exercise.pk),
+            f"steps-{i}-order": str(order),
+            f"steps-{i}-text": step.text,
+        }
+    return data

@@ -12,7 +12,12 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from catalogue.models import Exercise, ExerciseStep, Status
 from catalogue.roles import THERAPIST_PERMISSIONS, THERAPISTS
-from tests.factories import make_exercise, make_item, make_routine
+from tests.factories import (
+    admin_exercise_form_data,
+    make_exercise,
+    make_item,
+    make_routine,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -235,43 +240,10 @@ def test_publish_and_retire_actions_write_the_history(therapist_client, therapis
     assertContains(history, "terry")
 
 
-def _change_form_data(exercise, steps):
-    data = {
-        "name": exercise.name,
-        "slug": exercise.slug,
-        "status": exercise.status,
-        "summary": "",
-        "category": exercise.category,
-        "position": exercise.position,
-        "equipment": exercise.equipment,
-        "impact": exercise.impact,
-        "weight_bearing": "on",
-        "default_sets": "2",
-        "default_reps": "10",
-        "default_minutes": "",
-        "dose_notes": "",
-        "cautions": "",
-        "load_threshold_kg": "",
-        "picture_description": "",
-        "steps-TOTAL_FORMS": str(len(steps)),
-        "steps-INITIAL_FORMS": str(len(steps)),
-        "steps-MIN_NUM_FORMS": "0",
-        "steps-MAX_NUM_FORMS": "1000",
-    }
-    for i, (step, order) in enumerate(steps):
-        data |= {
-            f"steps-{i}-id": str(step.pk),
-            f"steps-{i}-exercise": str(exercise.pk),
-            f"steps-{i}-order": str(order),
-            f"steps-{i}-text": step.text,
-        }
-    return data
-
-
 def test_therapist_can_swap_two_steps_inline(therapist_client):
     exercise = make_exercise(steps=("First", "Second"))
     first, second = exercise.steps.all()
-    data = _change_form_data(exercise, [(first, 2), (second, 1)])
+    data = admin_exercise_form_data(exercise, [(first, 2), (second, 1)])
     response = therapist_client.post(
         f"/admin/catalogue/exercise/{exercise.pk}/change/", data
     )

@@ -342,30 +342,11 @@ def test_password_change(patient_client):
 def test_admin_rejects_a_fake_picture(therapist_client, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tests.factories import make_exercise
+    from tests.factories import admin_exercise_form_data, make_exercise
 
     settings.MEDIA_ROOT = tmp_path
     exercise = make_exercise()
-    data = {
-        "name": exercise.name,
-        "slug": exercise.slug,
-        "status": "published",
-        "summary": "",
-        "category": "strength",
-        "position": "standing",
-        "equipment": "none",
-        "impact": "none",
-        "default_sets": "2",
-        "default_reps": "10",
-        "default_minutes": "",
-        "dose_notes": "",
-        "cautions": "",
-        "load_threshold_kg": "",
-        "picture_description": "",
-        "steps-TOTAL_FORMS": "0",
-        "steps-INITIAL_FORMS": "0",
-        "steps-MIN_NUM_FORMS": "0",
-        "steps-MAX_NUM_FORMS": "1000",
+    data = admin_exercise_form_data(exercise) | {
         "picture": SimpleUploadedFile(
             "evil.png", b"<script>alert(1)</script>", content_type="image/png"
         ),
