@@ -125,9 +125,6 @@ class ExercisePickerForm(forms.Form):
     suitable = forms.BooleanField(
         label="Only exercises suitable for my profile", required=False
     )
-    day = forms.ChoiceField(
-        choices=DAY_CHOICES, required=False, widget=forms.HiddenInput
-    )
 
 
 class RoutineItemForm(forms.ModelForm):

@@ -259,7 +259,7 @@ def item_add(request, routine):
                 "That exercise is not in the catalogue any more. Please choose another.",
             )
             return redirect("routines:item_add", pk=routine.pk)
-        day = request.GET.get("day") if request.GET.get("day") in DAYS else "mon"
+        day = _requested_day(request)
         form = RoutineItemForm(
             profile=profile,
             initial={
@@ -276,9 +276,15 @@ def item_add(request, routine):
     return _item_form(request, routine, form, title="Add an exercise")
 
 
+def _requested_day(request):
+    """The day code from ?day=, Monday when it is missing or not a day."""
+    day = request.GET.get("day")
+    return day if day in DAYS else "mon"
+
+
 def _exercise_picker(request, routine, profile):
     picker = ExercisePickerForm(request.GET or None)
-    day = request.GET.get("day") if request.GET.get("day") in DAYS else "mon"
+    day = _requested_day(request)
     query = picker.cleaned_data.get("q", "") if picker.is_valid() else ""
     exercises = list(Exercise.objects.published().search(query).order_by("name", "pk"))
     suitable = checking.suitable_exercise_ids(request.user, exercises)

@@ -644,3 +644,13 @@ def test_undo_after_another_change_does_nothing(patient_client, patient, catalog
     assertContains(response, "nothing to undo")
     item.refresh_from_db()
     assert (item.exercise.slug, item.reps) == ("bridge", 15)
+
+
+def test_picker_search_survives_a_bad_day(patient_client, patient, catalogue):
+    routine = make_routine(owner=patient)
+    response = patient_client.get(
+        f"/routines/{routine.pk}/items/add/?day=funday&q=walk"
+    )
+    assertContains(response, "Add an exercise to Monday")
+    assertContains(response, "Brisk walking")
+    assertNotContains(response, "Sit-to-stand")
