@@ -90,3 +90,12 @@ def therapist_client(therapist):
     client = Client()
     client.force_login(therapist)
     return client
+
+
+@pytest.fixture
+def app(django_app, db):
+    """A WebTest browser: GET a page, fill the form it rendered, submit it.
+
+    `app.get(url, user=patient)` signs the patient in for that request and the ones after.
+    """
+    return django_app
