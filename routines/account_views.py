@@ -63,7 +63,7 @@ def _recheck_summary(user, profile):
     checks = checking.routine_checks(user, profile)
     if not checks:
         return "Next, make your first routine."
-    to_confirm = sum(len(check.unacknowledged_dangers()) for check in checks.values())
+    to_confirm = sum(len(check.items_to_confirm()) for check in checks.values())
     routines = f"{len(checks)} routine{'s' if len(checks) != 1 else ''}"
     if to_confirm:
         return (

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
-from catalogue.models import Exercise, MovementPattern, Status
+from catalogue.models import Exercise, MovementPattern, Status, dose_in_words
 from routines import safety
 from routines.models import HealthProfile, Routine, RoutineItem
 
@@ -134,18 +134,25 @@ class WeekCheck:
     def counts(self) -> dict[str, int]:
         return safety.counts(self.findings)
 
-    def unacknowledged_dangers(self) -> list[RoutineItem]:
+    def items_to_confirm(self) -> list[RoutineItem]:
+        """The items with a danger the patient has not confirmed yet."""
         return [
             item
             for item in self.items
-            if unacknowledged_danger_codes(item, self.by_item.get(item.pk, []))
+            if dangers_to_confirm(item, self.by_item.get(item.pk, []))
         ]
 
 
-def unacknowledged_danger_codes(
-    item: RoutineItem, findings: Iterable[safety.Finding]
-) -> set[str]:
-    return {f.code for f in findings if f.severity == safety.DANGER} - item.acknowledged
+def dangers_to_confirm(
+    item: RoutineItem,
+    findings: Iterable[safety.Finding],
+    exercise: Exercise | None = None,
+) -> frozenset[str]:
+    """The danger codes of `item` still to confirm, were it to have `exercise` (by default
+    its own) and these findings. See safety.dangers_to_confirm."""
+    return safety.dangers_to_confirm(
+        findings, item.acknowledged_for(exercise or item.exercise)
+    )
 
 
 def check_items(
@@ -182,6 +189,48 @@ def candidate_findings(
     """The findings an item would have if saved as it is now (used by the item forms)."""
     facts = item.as_facts(safety_data([exercise.pk]).facts(exercise))
     return safety.item_findings(profile.as_facts(), facts, pattern_rules())
+
+
+def dose_after_swap(
+    profile: HealthProfile, item: RoutineItem, alternative: Exercise
+) -> tuple[dict, list[str]]:
+    """The dose an item keeps when `alternative` replaces its exercise, and what changed.
+
+    Sets, repetitions and minutes stay when the alternative is counted the same way; a
+    weight at or over the patient's threshold for the alternative is taken off. The
+    changes are sentences for the confirmation.
+    """
+    any_count = alternative.default_reps is None and alternative.default_minutes is None
+    reps = item.reps if any_count or alternative.default_reps is not None else None
+    minutes = (
+        item.minutes if any_count or alternative.default_minutes is not None else None
+    )
+    if reps is None and minutes is None:  # counted another way: its usual dose
+        sets, reps, minutes = (
+            alternative.default_sets,
+            alternative.default_reps,
+            alternative.default_minutes,
+        )
+        if reps is None and minutes is None:
+            reps = 10
+    else:
+        sets = item.sets
+    dose = {"sets": sets, "reps": reps, "minutes": minutes, "load_kg": item.load_kg}
+    changes = []
+    if item.load_kg is not None:
+        facts = safety_data([alternative.pk]).facts(alternative)
+        threshold = safety.load_threshold(profile.as_facts(), facts)
+        if item.load_kg >= threshold:
+            dose["load_kg"] = None
+            changes.append(
+                f"The weight of {item.load_kg.normalize():f} kg was taken off: for "
+                f"{alternative.name} it counts as heavy for you."
+            )
+    before = dose_in_words(item.sets, item.reps, item.minutes)
+    after = dose_in_words(dose["sets"], dose["reps"], dose["minutes"])
+    if before != after:
+        changes.append(f"The amount changed from {before} to {after}.")
+    return dose, changes
 
 
 def suitable_exercise_ids(user, exercises: Iterable[Exercise]) -> set[int]:

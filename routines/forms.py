@@ -127,8 +127,15 @@ class ExercisePickerForm(forms.Form):
     )
 
 
+DOSE_FIELDS = ("sets", "reps", "minutes", "load_kg", "notes")
+
+
 class RoutineItemForm(forms.ModelForm):
-    """Add or edit one item; a danger finding needs the acknowledgement box ticked."""
+    """Add or edit one item; a danger finding needs the acknowledgement box ticked.
+
+    The form validates; the writes are RoutineItem.change() and Routine.add_item(), which
+    take write_arguments().
+    """
 
     exercise = forms.ModelChoiceField(
         queryset=Exercise.objects.none(),
@@ -143,6 +150,7 @@ class RoutineItemForm(forms.ModelForm):
     day = forms.ChoiceField(
         choices=DAY_CHOICES,
         error_messages={
+            "required": "Choose a day.",
             "invalid_choice": "Choose a day from Monday to Sunday.",
         },
     )
@@ -169,15 +177,24 @@ class RoutineItemForm(forms.ModelForm):
         self.profile = profile
         self.findings = []
         self.danger_findings = []
+        self.to_confirm = frozenset()
         # A retired exercise cannot be added, but an item that already uses one keeps it.
         self.fields["exercise"].queryset = Exercise.objects.filter(
             Q(status=Status.PUBLISHED) | Q(pk=self.instance.exercise_id)
         )
+        # The page shows and sends what the fields expect: the exercise's slug, the day's code.
+        if (
+            self.instance.exercise_id
+            and self.initial.get("exercise") == self.instance.exercise_id
+        ):
+            self.initial["exercise"] = self.instance.exercise.slug
         if self.instance.pk:
-            self.initial.setdefault("day", self.instance.day_code)
             self.initial.setdefault("version", self.instance.version)
+            self.fields["version"].required = True
         elif not self.is_bound:
             self.initial.setdefault("submission_token", uuid.uuid4())
+        if isinstance(self.initial.get("day"), int):
+            self.initial["day"] = safety.DAYS[self.initial["day"]]
         for name, (low, high) in {
             "sets": safety.SETS_RANGE,
             "reps": safety.REPS_RANGE,
@@ -194,6 +211,9 @@ class RoutineItemForm(forms.ModelForm):
         )
         self.fields["load_kg"].error_messages["max_digits"] = (
             "Weight must be between 0 and 200 kg."
+        )
+        self.fields["version"].error_messages["required"] = (
+            "This page is out of date. Please open the exercise again from your week."
         )
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -215,12 +235,6 @@ class RoutineItemForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk and cleaned.get("version") != self.instance.version:
-            raise forms.ValidationError(
-                "This exercise was changed in another window or tab since you opened this "
-                "page. Please check it again below and save once more.",
-                code="stale",
-            )
         exercise = cleaned.get("exercise")
         if exercise is None or self.errors:
             return cleaned
@@ -233,11 +247,10 @@ class RoutineItemForm(forms.ModelForm):
         )
         self.findings = checking.candidate_findings(self.profile, candidate, exercise)
         self.danger_findings = [f for f in self.findings if f.severity == safety.DANGER]
-        # An acknowledgement covers one exercise: changing to another asks again.
-        same_exercise = self.instance.pk and exercise.pk == self.instance.exercise_id
-        acknowledged = self.instance.acknowledged if same_exercise else frozenset()
-        new_dangers = {f.code for f in self.danger_findings} - acknowledged
-        if new_dangers and not cleaned.get("acknowledge_danger"):
+        self.to_confirm = checking.dangers_to_confirm(
+            self.instance, self.findings, exercise
+        )
+        if self.to_confirm and not cleaned.get("acknowledge_danger"):
             self.add_error(
                 "acknowledge_danger",
                 f"{exercise.name} can be dangerous for your bones. Read the warning above. "
@@ -245,6 +258,52 @@ class RoutineItemForm(forms.ModelForm):
                 "therapist.",
             )
         return cleaned
+
+    def show_findings_for(self, exercise):
+        """Before anything is sent: what the item would raise with `exercise` and its dose."""
+        if exercise is None:
+            return
+        self.findings = checking.candidate_findings(
+            self.profile, self.instance, exercise
+        )
+        self.to_confirm = checking.dangers_to_confirm(
+            self.instance, self.findings, exercise
+        )
+
+    def write_arguments(self):
+        """What RoutineItem.change() and Routine.add_item() take."""
+        data = self.cleaned_data
+        return {
+            "exercise": data["exercise"],
+            "day": data["day"],
+            "confirmed": {f.code for f in self.danger_findings}
+            if data.get("acknowledge_danger")
+            else (),
+            **{name: data[name] for name in DOSE_FIELDS},
+        }
+
+    def save(self, commit=True):
+        raise TypeError("Save items with RoutineItem.change() or Routine.add_item().")
+
+
+class SwapForm(forms.Form):
+    """The week page's "Swap for …" button: which version of the item it was shown."""
+
+    version = forms.IntegerField()
+
+
+class ConfirmDangerForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    acknowledge_danger = forms.BooleanField(
+        label="I have discussed this exercise with my therapist and want to keep it.",
+        error_messages={
+            "required": "Tick the box to confirm you have discussed it with your therapist, "
+            "or go back and change the exercise."
+        },
+    )
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, initial={"version": item.version}, **kwargs)
 
 
 class TransferForm(forms.Form):

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -121,6 +121,14 @@ class HealthProfile(models.Model):
         return RiskLevel(self.as_facts().risk_level)
 
 
+class StaleEdit(Exception):
+    """The item changed (in another window, or by someone else) since the page was opened."""
+
+
+class TokenUsedElsewhere(Exception):
+    """A submission token that belongs to another routine: not a double click, a bad request."""
+
+
 class RoutineQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user)
@@ -128,9 +136,11 @@ class RoutineQuerySet(models.QuerySet):
     def mark_changed(self, routine_id):
         """Count a change to a routine's items: the cached week page is keyed on this number.
 
-        Every write to items calls it inside its transaction.
+        Only the write methods of Routine and RoutineItem call it, inside their transaction.
         """
-        self.filter(pk=routine_id).update(content_version=F("content_version") + 1)
+        self.filter(pk=routine_id).update(
+            content_version=F("content_version") + 1, updated_at=timezone.now()
+        )
 
 
 class Routine(models.Model):
@@ -165,6 +175,22 @@ class Routine(models.Model):
     def get_absolute_url(self):
         return reverse("routines:detail", args=[self.pk])
 
+    @classmethod
+    def create_for(cls, owner, *, name, submission_token=None):
+        """A new routine, or the one this token already made: (routine, created).
+
+        A double-clicked "Create" sends the same token twice; the second answer is the first
+        routine. A token that made another patient's routine is refused.
+        """
+        return _once_per_token(
+            cls.objects.filter(submission_token=submission_token),
+            lambda existing: existing.owner_id == owner.pk,
+            lambda: cls.objects.create(
+                owner=owner, name=name, submission_token=submission_token
+            ),
+            submission_token,
+        )
+
     def duplicate(self, *, name):
         """A copy of this routine and all its items, in one transaction and two queries of writes."""
         with transaction.atomic():
@@ -173,6 +199,59 @@ class Routine(models.Model):
                 [item.copied_to(routine=copy) for item in self.items.all()]
             )
         return copy
+
+    def add_item(self, *, exercise, day, confirmed=(), submission_token=None, **dose):
+        """Add an exercise at the end of a day: (item, created).
+
+        `dose` is sets, reps, minutes, load_kg and notes; `confirmed` the danger codes the
+        patient confirmed. A repeated submission token gives back the item it made.
+        """
+
+        def create():
+            Routine.objects.select_for_update().filter(pk=self.pk).first()
+            item = RoutineItem(
+                routine=self,
+                exercise=exercise,
+                day=day,
+                position=RoutineItem.next_position(self, day),
+                submission_token=submission_token,
+                **dose,
+            )
+            item.record_acknowledgement(confirmed)
+            item.save()
+            Routine.objects.mark_changed(self.pk)
+            return item
+
+        return _once_per_token(
+            RoutineItem.objects.filter(submission_token=submission_token),
+            lambda existing: existing.routine_id == self.pk,
+            create,
+            submission_token,
+        )
+
+
+def _once_per_token(existing_rows, belongs_here, create, token):
+    """Run create() in a transaction unless `token` was already used: (object, created).
+
+    The token column is unique, so of two concurrent requests with one token, one insert
+    fails; its request then answers with what the other made.
+    """
+    if token is not None:
+        existing = existing_rows.first()
+        if existing is not None:
+            if not belongs_here(existing):
+                raise TokenUsedElsewhere
+            return existing, False
+    try:
+        with transaction.atomic():
+            return create(), True
+    except IntegrityError:
+        existing = existing_rows.first() if token is not None else None
+        if existing is None:
+            raise
+        if not belongs_here(existing):
+            raise TokenUsedElsewhere from None
+        return existing, False
 
 
 WEEK_PAGE_ITEM_FIELDS = [
@@ -316,6 +395,14 @@ class RoutineItem(models.Model):
     def get_edit_url(self):
         return reverse("routines:item_edit", args=[self.routine_id, self.pk])
 
+    def get_confirm_url(self):
+        return reverse("routines:item_confirm", args=[self.routine_id, self.pk])
+
+    def get_week_url(self, anchor="day"):
+        """The week page, scrolled to this item's day (or to the item itself)."""
+        target = f"item-{self.pk}" if anchor == "item" else f"day-{self.day_code}"
+        return reverse("routines:detail", args=[self.routine_id]) + "#" + target
+
     @property
     def day_code(self):
         return safety.DAYS[self.day]
@@ -354,24 +441,6 @@ class RoutineItem(models.Model):
             ),
         }
 
-    def restore(self, snapshot):
-        """Put back what snapshot() saved, as a new version of the item."""
-        self.exercise_id = snapshot["exercise"]
-        self.sets, self.reps, self.minutes = (
-            snapshot["sets"],
-            snapshot["reps"],
-            snapshot["minutes"],
-        )
-        self.load_kg = (
-            None if snapshot["load_kg"] is None else Decimal(snapshot["load_kg"])
-        )
-        self.acknowledged_codes = snapshot["acknowledged_codes"]
-        acknowledged_at = snapshot["danger_acknowledged_at"]
-        self.danger_acknowledged_at = (
-            datetime.fromisoformat(acknowledged_at) if acknowledged_at else None
-        )
-        self.save_new_version()
-
     def forget_acknowledgement(self):
         """The exercise changed: what the patient confirmed was about the old one."""
         self.danger_acknowledged_at = None
@@ -382,6 +451,13 @@ class RoutineItem(models.Model):
         if codes:
             self.danger_acknowledged_at = timezone.now()
             self.acknowledged_codes = ",".join(sorted(set(codes) | self.acknowledged))
+
+    def acknowledged_for(self, exercise):
+        """The danger codes already confirmed, if the item keeps `exercise`: a confirmation
+        covers one exercise, so changing to another asks again."""
+        if self.pk is None or exercise is None or exercise.pk != self.exercise_id:
+            return frozenset()
+        return self.acknowledged
 
     def copied_to(self, *, routine, day=None, position=None):
         return RoutineItem(
@@ -400,13 +476,95 @@ class RoutineItem(models.Model):
 
     @staticmethod
     def next_position(routine, day):
-        last = routine.items.filter(day=day).aggregate(last=Max("position"))["last"]
+        last = RoutineItem.objects.filter(
+            routine_id=getattr(routine, "pk", routine), day=day
+        ).aggregate(last=Max("position"))["last"]
         return 0 if last is None else last + 1
 
-    def save_new_version(self, **kwargs):
+    # The writes. Each one opens its own transaction, locks the item's row, refuses an edit
+    # made from an older copy of the page (StaleEdit), and marks the routine changed, so
+    # the week page (and its cache) shows the change at once. Views only call these.
+
+    def _locked(self, version=None):
+        current = (
+            RoutineItem.objects.select_for_update()
+            .select_related("exercise")
+            .filter(pk=self.pk)
+            .first()
+        )
+        if current is None or (version is not None and current.version != version):
+            raise StaleEdit
+        return current
+
+    def _save_new_version(self):
         self.version = F("version") + 1
-        self.save(**kwargs)
-        self.refresh_from_db(fields=["version"])
+        self.save()
+        self.refresh_from_db(fields=["version", "updated_at"])
+        Routine.objects.mark_changed(self.routine_id)
+
+    def change(self, *, version, exercise, day, confirmed=(), **dose):
+        """Save what the item form sends: exercise, day, dose and notes. Returns the saved item."""
+        with transaction.atomic():
+            item = self._locked(version)
+            old_day = item.day
+            if exercise.pk != item.exercise_id:
+                item.forget_acknowledgement()
+            item.exercise = exercise
+            if day != old_day:
+                item.day, item.position = (
+                    day,
+                    RoutineItem.next_position(item.routine_id, day),
+                )
+            for name, value in dose.items():
+                setattr(item, name, value)
+            item.record_acknowledgement(confirmed)
+            item._save_new_version()
+            if day != old_day:
+                _renumber_day(item.routine_id, old_day)
+        return item
+
+    def acknowledge(self, codes, *, version):
+        """Record that the patient confirmed these danger findings with their therapist."""
+        with transaction.atomic():
+            item = self._locked(version)
+            item.record_acknowledgement(codes)
+            item._save_new_version()
+        return item
+
+    def swap(self, alternative, *, version, **dose):
+        """Put `alternative` in place of the exercise, with `dose`: (item, what it was before).
+
+        What it was before is plain data, kept by the page so the patient can undo the swap.
+        """
+        with transaction.atomic():
+            item = self._locked(version)
+            before = item.snapshot()
+            item.exercise = alternative
+            for name, value in dose.items():
+                setattr(item, name, value)
+            item.forget_acknowledgement()
+            item._save_new_version()
+        return item, before
+
+    def undo_swap(self, snapshot, *, version):
+        """Put back what snapshot() saved, unless the item changed since the swap."""
+        with transaction.atomic():
+            item = self._locked(version)
+            item.exercise_id = snapshot["exercise"]
+            item.sets, item.reps, item.minutes = (
+                snapshot["sets"],
+                snapshot["reps"],
+                snapshot["minutes"],
+            )
+            load_kg = snapshot["load_kg"]
+            item.load_kg = None if load_kg is None else Decimal(load_kg)
+            item.acknowledged_codes = snapshot["acknowledged_codes"]
+            acknowledged_at = snapshot["danger_acknowledged_at"]
+            item.danger_acknowledged_at = (
+                datetime.fromisoformat(acknowledged_at) if acknowledged_at else None
+            )
+            item._save_new_version()
+        return item
 
     def move_within_day(self, step):
         """Swap with the neighbour above (step=-1) or below (step=+1); returns False at an end."""
@@ -416,7 +574,9 @@ class RoutineItem(models.Model):
                 .filter(routine_id=self.routine_id, day=self.day)
                 .order_by("position", "pk")
             )
-            index = next(i for i, s in enumerate(siblings) if s.pk == self.pk)
+            index = next((i for i, s in enumerate(siblings) if s.pk == self.pk), None)
+            if index is None:
+                raise StaleEdit
             target = index + step
             if not 0 <= target < len(siblings):
                 return False
@@ -428,37 +588,36 @@ class RoutineItem(models.Model):
     def transfer(self, *, day, copy):
         """Move (or copy) this item to the end of another day; returns the item now on that day."""
         with transaction.atomic():
-            position = RoutineItem.next_position(self.routine, day)
+            item = self._locked()
+            position = RoutineItem.next_position(item.routine_id, day)
             if copy:
-                new_item = self.copied_to(
-                    routine=self.routine, day=day, position=position
+                new_item = item.copied_to(
+                    routine=item.routine, day=day, position=position
                 )
                 new_item.save()
-                Routine.objects.mark_changed(self.routine_id)
+                Routine.objects.mark_changed(item.routine_id)
                 return new_item
-            old_day = self.day
-            self.day, self.position = day, position
-            self.save_new_version(
-                update_fields=["day", "position", "version", "updated_at"]
-            )
-            _renumber(
-                RoutineItem.objects.filter(
-                    routine_id=self.routine_id, day=old_day
-                ).order_by("position", "pk")
-            )
-            Routine.objects.mark_changed(self.routine_id)
-            return self
+            old_day = item.day
+            item.day, item.position = day, position
+            item._save_new_version()
+            _renumber_day(item.routine_id, old_day)
+            return item
 
     def remove(self):
         """Delete this item and close the gap it leaves in its day."""
         with transaction.atomic():
-            self.delete()
-            _renumber(
-                RoutineItem.objects.filter(
-                    routine_id=self.routine_id, day=self.day
-                ).order_by("position", "pk")
-            )
+            item = self._locked()
+            item.delete()
+            _renumber_day(self.routine_id, self.day)
             Routine.objects.mark_changed(self.routine_id)
+
+
+def _renumber_day(routine_id, day):
+    _renumber(
+        RoutineItem.objects.filter(routine_id=routine_id, day=day).order_by(
+            "position", "pk"
+        )
+    )
 
 
 def _renumber(items):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from catalogue.models import PatternCode
 from routines import safety
-from routines.checking import WeekCheck, unacknowledged_danger_codes
+from routines.checking import WeekCheck, dangers_to_confirm
 from routines.models import RoutineItem, Weekday
 
 SEVERITY_WORDS = {
@@ -69,44 +68,14 @@ class ShownItem:
     def highest(self):
         return safety.highest(f.finding for f in self.findings)
 
-    # The item's action URLs all sit under its edit URL, which sits under the routine's
-    # (see routines/urls.py); building them from one reverse() per page keeps it fast.
-    routine_url: str = ""
-
-    @cached_property
-    def edit_url(self):
-        return f"{self.routine_url}items/{self.item.pk}/"
-
-    @property
-    def delete_url(self):
-        return f"{self.edit_url}delete/"
-
-    @property
-    def up_url(self):
-        return f"{self.edit_url}move/up/"
-
-    @property
-    def down_url(self):
-        return f"{self.edit_url}move/down/"
-
-    @property
-    def transfer_url(self):
-        return f"{self.edit_url}transfer/"
-
-    @property
-    def swap_url(self):
-        return f"{self.edit_url}swap/"
-
     @property
     def alternatives(self):
         alternatives = distinct_alternatives(self.findings)
-        if (
-            self.item.exercise.is_retired
-        ):  # a retired exercise always points to what replaces it
+        if self.item.exercise.is_retired:  # it always points to what replaces it
             known = {a.pk for a in alternatives}
             alternatives += [
                 a
-                for a in self.item.exercise.alternatives.all()
+                for a in self.own_alternatives
                 if a.pk not in known and not a.is_retired
             ]
         return alternatives
@@ -136,9 +105,8 @@ def _shown(findings, alternatives):
     ]
 
 
-def week_days(check: WeekCheck, routine) -> list[ShownDay]:
+def week_days(check: WeekCheck) -> list[ShownDay]:
     alternatives = check.data.alternatives_by_slug()
-    routine_url = routine.get_absolute_url()
     by_day: dict[int, list[RoutineItem]] = {day: [] for day in Weekday.values}
     for item in sorted(check.items, key=lambda i: (i.day, i.position, i.pk)):
         by_day[item.day].append(item)
@@ -151,13 +119,10 @@ def week_days(check: WeekCheck, routine) -> list[ShownDay]:
                 ShownItem(
                     item=item,
                     findings=_shown(findings, alternatives),
-                    needs_acknowledgement=bool(
-                        unacknowledged_danger_codes(item, findings)
-                    ),
+                    needs_acknowledgement=bool(dangers_to_confirm(item, findings)),
                     first=index == 0,
                     last=index == len(items) - 1,
                     own_alternatives=check.data.alternatives.get(item.exercise_id, []),
-                    routine_url=routine_url,
                 )
             )
         days.append(ShownDay(Weekday(day), shown))

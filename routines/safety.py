@@ -378,6 +378,19 @@ def highest(findings: Iterable[Finding]) -> str | None:
     return worst(*severities) if severities else None
 
 
+def dangers_to_confirm(
+    findings: Iterable[Finding], acknowledged: Iterable[str]
+) -> frozenset[str]:
+    """The danger findings that still need the patient's recorded confirmation.
+
+    The one rule behind the item form's tick box, the week's "Not yet confirmed", the
+    routine list's count, the printed sheet and swap.
+    """
+    return frozenset(f.code for f in findings if f.severity == DANGER) - frozenset(
+        acknowledged
+    )
+
+
 def report(profile: Profile, findings: Sequence[Finding]) -> dict:
     """The JSON document of SAFETY.md's seam."""
     return {

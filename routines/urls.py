@@ -12,9 +12,13 @@ urlpatterns = [
     path("<int:pk>/rename/", views.routine_rename, name="rename"),
     path("<int:pk>/delete/", views.routine_delete, name="delete"),
     path("<int:pk>/duplicate/", views.routine_duplicate, name="duplicate"),
-    path("<int:pk>/items/add/", views.item_add, name="item_add"),
+    path("<int:pk>/items/add/", views.exercise_picker, name="item_pick"),
+    path("<int:pk>/items/add/<slug:slug>/", views.item_add, name="item_add"),
     path("<int:pk>/items/<int:item_pk>/", views.item_edit, name="item_edit"),
     path("<int:pk>/items/<int:item_pk>/delete/", views.item_delete, name="item_delete"),
+    path(
+        "<int:pk>/items/<int:item_pk>/confirm/", views.item_confirm, name="item_confirm"
+    ),
     path(
         "<int:pk>/items/<int:item_pk>/move/<str:direction>/",
         views.item_move,

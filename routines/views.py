@@ -1,27 +1,38 @@
 import hashlib
 from collections import defaultdict
+from contextlib import suppress
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.http import Http404
+from django.db import transaction
+from django.http import Http404, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalogue.models import Exercise, ExerciseStep, Status
-from routines import checking, presenting, safety
+from routines import checking, presenting
 from routines.forms import (
+    ConfirmDangerForm,
     ExercisePickerForm,
     RoutineForm,
     RoutineItemForm,
+    SwapForm,
     TransferForm,
 )
-from routines.models import HealthProfile, Routine, RoutineItem, Weekday
+from routines.models import (
+    HealthProfile,
+    Routine,
+    RoutineItem,
+    StaleEdit,
+    TokenUsedElsewhere,
+    Weekday,
+)
 from routines.safety import DAYS
 
 UNDO_SWAP = "undo_swap"  # session key: the last swap, so the patient can take it back
@@ -70,7 +81,7 @@ def routine_list(request):
             "routine": routine,
             "item_count": len(check.items),
             "counts": check.counts,
-            "to_confirm": len(check.unacknowledged_dangers()),
+            "to_confirm": len(check.items_to_confirm()),
         }
         for routine, check in checks.items()
     ]
@@ -83,46 +94,43 @@ def routine_list(request):
 def routine_create(request):
     form = RoutineForm(request.POST or None, submit_label="Create routine")
     if form.is_valid():
-        token = form.cleaned_data["submission_token"]
-        existing = (
-            token
-            and Routine.objects.owned_by(request.user)
-            .filter(submission_token=token)
-            .first()
-        )
-        if (
-            existing
-        ):  # the same form sent twice (a double click): show what the first made
-            return redirect(existing)
         try:
-            with transaction.atomic():
-                routine = form.save(commit=False)
-                routine.owner = request.user
-                routine.submission_token = token
-                routine.save()
-        except IntegrityError:
-            raise Http404("This form was already used.") from None
-        messages.success(
-            request, f"Routine “{routine.name}” created. Now add exercises to its days."
-        )
+            routine, created = Routine.create_for(
+                request.user,
+                name=form.cleaned_data["name"],
+                submission_token=form.cleaned_data["submission_token"],
+            )
+        except TokenUsedElsewhere:
+            return _bad_token()
+        if created:
+            messages.success(
+                request,
+                f"Routine “{routine.name}” created. Now add exercises to its days.",
+            )
         return redirect(routine)
     return render(
         request, "routines/routine_form.html", {"form": form, "title": "New routine"}
     )
 
 
-def _week_context(request, routine, items=None):
+def _bad_token():
+    return HttpResponseBadRequest(
+        "This form was already used for something else. Please go back, reload the page "
+        "and try again."
+    )
+
+
+def _week_context(routine, items=None):
     profile = HealthProfile.of_owner(routine)
     items = list(routine.items.for_week()) if items is None else items
     check = checking.check_items(profile, items)
     return {
         "routine": routine,
         "profile": profile,
-        "days": presenting.week_days(check, routine),
+        "days": presenting.week_days(check),
         "week_findings": presenting.week_findings(check),
         "counts": check.counts,
         "item_count": len(items),
-        "catalogue_url": reverse("catalogue:list"),
     }
 
 
@@ -153,12 +161,10 @@ def routine_detail(request, routine):
     week_html = cache.get(key)
     if week_html is None:
         items = list(routine.items.for_week_page())
-        context = _week_context(request, routine, items)
+        context = _week_context(routine, items)
         week_html = render_to_string("routines/_week.html", context, request=request)
         cache.set(key, week_html, 60 * 60)
-    undo = request.session.get(UNDO_SWAP)
-    if undo and undo["routine"] != routine.pk:
-        undo = None
+    undo = _undo_to_offer(request, routine)
     return render(
         request,
         "routines/routine_detail.html",
@@ -171,10 +177,22 @@ def routine_detail(request, routine):
     )
 
 
+def _undo_to_offer(request, routine):
+    """The swap to offer to undo: once, on the page the swap leads to, and never again."""
+    undo = request.session.get(UNDO_SWAP)
+    if not undo:
+        return None
+    if undo["shown"] or undo["routine"] != routine.pk:
+        del request.session[UNDO_SWAP]
+        return None
+    request.session[UNDO_SWAP] = {**undo, "shown": True}
+    return undo
+
+
 @owned_routine
 @require_GET
 def routine_print(request, routine):
-    context = _week_context(request, routine)
+    context = _week_context(routine)
     sheets = presenting.exercise_sheets(context["days"])
     steps = defaultdict(list)
     for step in ExerciseStep.objects.filter(exercise__in=[s.exercise for s in sheets]):
@@ -228,61 +246,13 @@ def routine_duplicate(request, routine):
 
 
 @owned_routine
-@require_http_methods(["GET", "POST"])
-def item_add(request, routine):
+@require_GET
+def exercise_picker(request, routine):
+    """Step one of adding: choose an exercise for a day."""
+    slug = request.GET.get("exercise")
+    if slug:  # older links, and "add it to a routine" from the catalogue
+        return redirect(_add_form_url(routine, slug, _requested_day(request)))
     profile = HealthProfile.for_user(request.user)
-    slug = request.POST.get("exercise") or request.GET.get("exercise")
-    if request.method == "GET" and not slug:
-        return _exercise_picker(request, routine, profile)
-    if request.method == "POST":
-        form = RoutineItemForm(request.POST, profile=profile)
-        if form.is_valid():
-            token = form.cleaned_data["submission_token"]
-            if token and routine.items.filter(submission_token=token).exists():
-                messages.info(request, "That exercise was already added.")
-                return redirect(routine)
-            with transaction.atomic():
-                item = form.save(commit=False)
-                item.routine = routine
-                item.submission_token = token
-                item.position = RoutineItem.next_position(routine, item.day)
-                item.record_acknowledgement({f.code for f in form.danger_findings})
-                item.save()
-                Routine.objects.mark_changed(routine.pk)
-            _say_saved(request, item, form, "added to")
-            return redirect(f"{routine.get_absolute_url()}#day-{item.day_code}")
-    else:
-        exercise = Exercise.objects.published().filter(slug=slug).first()
-        if exercise is None:
-            messages.error(
-                request,
-                "That exercise is not in the catalogue any more. Please choose another.",
-            )
-            return redirect("routines:item_add", pk=routine.pk)
-        day = _requested_day(request)
-        form = RoutineItemForm(
-            profile=profile,
-            initial={
-                "exercise": exercise.slug,
-                "day": day,
-                "sets": exercise.default_sets,
-                "reps": exercise.default_reps,
-                "minutes": exercise.default_minutes,
-            },
-        )
-        form.findings = checking.candidate_findings(
-            profile, RoutineItem(day=0), exercise
-        )
-    return _item_form(request, routine, form, title="Add an exercise")
-
-
-def _requested_day(request):
-    """The day code from ?day=, Monday when it is missing or not a day."""
-    day = request.GET.get("day")
-    return day if day in DAYS else "mon"
-
-
-def _exercise_picker(request, routine, profile):
     picker = ExercisePickerForm(request.GET or None)
     day = _requested_day(request)
     query = picker.cleaned_data.get("q", "") if picker.is_valid() else ""
@@ -305,17 +275,72 @@ def _exercise_picker(request, routine, profile):
     )
 
 
-def _item_form(request, routine, form, *, title, item=None):
+def _add_form_url(routine, slug, day):
+    try:
+        url = reverse("routines:item_add", args=[routine.pk, slug])
+    except NoReverseMatch:
+        return reverse("routines:item_pick", args=[routine.pk])
+    return f"{url}?{urlencode({'day': day})}"
+
+
+def _requested_day(request):
+    """The day code from ?day=, Monday when it is missing or not a day."""
+    day = request.GET.get("day")
+    return day if day in DAYS else "mon"
+
+
+@owned_routine
+@require_http_methods(["GET", "POST"])
+def item_add(request, routine, slug):
+    """Step two of adding: the dose, the day, and the warnings, for one exercise."""
+    profile = HealthProfile.of_owner(routine)
+    if request.method == "POST":
+        form = RoutineItemForm(request.POST, profile=profile)
+        if form.is_valid():
+            try:
+                item, created = routine.add_item(
+                    submission_token=form.cleaned_data["submission_token"],
+                    **form.write_arguments(),
+                )
+            except TokenUsedElsewhere:
+                return _bad_token()
+            if created:
+                _say_saved(request, item, form, "added to")
+            else:
+                messages.info(request, "That exercise was already added.")
+            return redirect(item.get_week_url())
+        return _item_form(request, routine, form, title="Add an exercise")
+    exercise = Exercise.objects.published().filter(slug=slug).first()
+    if exercise is None:
+        messages.error(
+            request,
+            "That exercise is not in the catalogue any more. Please choose another.",
+        )
+        return redirect("routines:item_pick", pk=routine.pk)
+    form = RoutineItemForm(
+        profile=profile,
+        instance=RoutineItem(
+            routine=routine,
+            exercise=exercise,
+            day=Weekday.from_code(_requested_day(request)),
+            sets=exercise.default_sets,
+            reps=exercise.default_reps,
+            minutes=exercise.default_minutes,
+        ),
+    )
+    form.show_findings_for(exercise)
+    return _item_form(request, routine, form, title="Add an exercise")
+
+
+def _item_form(request, routine, form, *, title, item=None, status=None, problem=""):
     exercise = _form_exercise(form, item)
     alternatives = {}
     if exercise is not None:
         alternatives = checking.safety_data([exercise.pk]).alternatives_by_slug()
     shown_findings = presenting.item_findings(form.findings, alternatives)
-    acknowledged = item.acknowledged if item else frozenset()
-    needs_acknowledgement = any(
-        f.severity == safety.DANGER and f.code not in acknowledged
-        for f in form.findings
-    )
+    day = form["day"].value()
+    if status is None:
+        status = 400 if form.is_bound and form.errors else 200
     return render(
         request,
         "routines/item_form.html",
@@ -325,12 +350,14 @@ def _item_form(request, routine, form, *, title, item=None):
             "title": title,
             "item": item,
             "exercise": exercise,
+            "day": day if day in DAYS else "mon",
             "findings": shown_findings,
             "alternatives": presenting.distinct_alternatives(shown_findings),
-            "needs_acknowledgement": needs_acknowledgement
+            "needs_acknowledgement": bool(form.to_confirm)
             or form["acknowledge_danger"].errors,
+            "problem": problem,
         },
-        status=400 if form.is_bound and form.errors else 200,
+        status=status,
     )
 
 
@@ -354,54 +381,108 @@ def _say_saved(request, item, form, verb):
         messages.success(request, text)
 
 
+STALE = (
+    "This exercise was changed in another window or tab since you opened this page. "
+    "Please check it again below and save once more."
+)
+
+
 @owned_item
 @require_http_methods(["GET", "POST"])
 def item_edit(request, item):
     routine = item.routine
-    profile = HealthProfile.for_user(request.user)
+    profile = HealthProfile.of_owner(routine)
     if request.method == "POST":
         form = RoutineItemForm(request.POST, instance=item, profile=profile)
         if form.is_valid():
-            with transaction.atomic():
-                current = RoutineItem.objects.select_for_update().get(pk=item.pk)
-                if current.version != form.cleaned_data["version"]:
-                    form.add_error(
-                        None,
-                        "This exercise was changed in another window or tab. Please check it and save again.",
-                    )
-                    return _item_form(
-                        request, routine, form, title="Change an exercise", item=item
-                    )
-                saved = form.save(commit=False)
-                if saved.exercise_id != current.exercise_id:
-                    saved.forget_acknowledgement()
-                if saved.day != current.day:
-                    saved.position = RoutineItem.next_position(routine, saved.day)
-                saved.record_acknowledgement({f.code for f in form.danger_findings})
-                saved.save_new_version()
-                Routine.objects.mark_changed(routine.pk)
+            try:
+                saved = item.change(
+                    version=form.cleaned_data["version"], **form.write_arguments()
+                )
+            except StaleEdit:
+                return _stale_edit(request, item, profile)
             _say_saved(request, saved, form, "saved for")
-            return redirect(f"{routine.get_absolute_url()}#day-{saved.day_code}")
+            return redirect(saved.get_week_url())
     else:
         initial = {}
         swap = request.GET.get("exercise")
         if swap:
             initial["exercise"] = swap
         form = RoutineItemForm(instance=item, profile=profile, initial=initial)
-        exercise = _form_exercise(form, item)
-        form.findings = checking.candidate_findings(profile, item, exercise)
+        form.show_findings_for(_form_exercise(form, item))
     return _item_form(request, routine, form, title="Change an exercise", item=item)
+
+
+def _stale_edit(request, item, profile):
+    """Show the item as it is now, with a plain message, so nothing is overwritten blindly."""
+    current = RoutineItem.objects.filter(pk=item.pk).select_related("exercise").first()
+    if current is None:
+        messages.info(request, "This exercise was removed in another window or tab.")
+        return redirect(item.routine)
+    form = RoutineItemForm(instance=current, profile=profile)
+    form.show_findings_for(current.exercise)
+    return _item_form(
+        request,
+        item.routine,
+        form,
+        title="Change an exercise",
+        item=current,
+        status=409,
+        problem=STALE,
+    )
+
+
+@owned_item
+@require_http_methods(["GET", "POST"])
+def item_confirm(request, item):
+    """Confirm a danger item: the patient discussed it with their therapist."""
+    profile = HealthProfile.of_owner(item.routine)
+    findings = checking.candidate_findings(profile, item, item.exercise)
+    to_confirm = checking.dangers_to_confirm(item, findings)
+    if not to_confirm:
+        messages.info(request, f"{item.exercise.name} needs no confirmation.")
+        return redirect(item.get_week_url())
+    form = ConfirmDangerForm(request.POST or None, item=item)
+    if form.is_valid():
+        try:
+            item.acknowledge(to_confirm, version=form.cleaned_data["version"])
+        except StaleEdit:
+            messages.info(
+                request,
+                "This exercise was changed in another window or tab. Please read the "
+                "warning again.",
+            )
+            return redirect(item.get_confirm_url())
+        messages.success(
+            request,
+            f"Thank you. {item.exercise.name} on {item.get_day_display()} is confirmed; "
+            "it stays marked Danger on your week and your printed sheet.",
+        )
+        return redirect(item.get_week_url())
+    alternatives = checking.safety_data([item.exercise_id]).alternatives_by_slug()
+    return render(
+        request,
+        "routines/item_confirm.html",
+        {
+            "item": item,
+            "routine": item.routine,
+            "form": form,
+            "findings": presenting.item_findings(findings, alternatives),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @owned_item
 @require_http_methods(["GET", "POST"])
 def item_delete(request, item):
     if request.method == "POST":
-        item.remove()
+        with suppress(StaleEdit):  # removed in another tab: the result is the same
+            item.remove()
         messages.success(
             request, f"{item.exercise.name} removed from {item.get_day_display()}."
         )
-        return redirect(f"{item.routine.get_absolute_url()}#day-{item.day_code}")
+        return redirect(item.get_week_url())
     return render(
         request,
         "routines/item_confirm_delete.html",
@@ -414,10 +495,13 @@ def item_delete(request, item):
 def item_move(request, item, direction):
     if direction not in ("up", "down"):
         raise Http404("Items move up or down.")
-    moved = item.move_within_day(-1 if direction == "up" else 1)
+    try:
+        moved = item.move_within_day(-1 if direction == "up" else 1)
+    except StaleEdit:
+        raise Http404("This exercise was removed.") from None
     if moved:
         messages.success(request, f"{item.exercise.name} moved {direction}.")
-    return redirect(f"{item.routine.get_absolute_url()}#item-{item.pk}")
+    return redirect(item.get_week_url(anchor="item"))
 
 
 @owned_item
@@ -427,12 +511,15 @@ def item_transfer(request, item):
     form = TransferForm(request.POST or None, initial={"day": item.day_code})
     if form.is_valid():
         copy = form.cleaned_data["action"] == "copy"
-        result = item.transfer(day=form.cleaned_data["day"], copy=copy)
+        try:
+            result = item.transfer(day=form.cleaned_data["day"], copy=copy)
+        except StaleEdit:
+            raise Http404("This exercise was removed.") from None
         verb = "copied" if copy else "moved"
         messages.success(
             request, f"{item.exercise.name} {verb} to {result.get_day_display()}."
         )
-        return redirect(f"{item.routine.get_absolute_url()}#item-{result.pk}")
+        return redirect(result.get_week_url(anchor="item"))
     return render(
         request,
         "routines/item_transfer.html",
@@ -449,66 +536,61 @@ def item_swap(request, item):
         item.exercise.alternatives.filter(status=Status.PUBLISHED),
         slug=request.POST.get("exercise", ""),
     )
-    profile = HealthProfile.for_user(request.user)
-    candidate = RoutineItem(
-        day=item.day,
-        sets=alternative.default_sets,
-        reps=alternative.default_reps,
-        minutes=alternative.default_minutes,
-    )
-    if candidate.reps is None and candidate.minutes is None:
-        candidate.reps = 10
+    form = SwapForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("This swap button is out of date. Please reload.")
+    profile = HealthProfile.of_owner(item.routine)
+    dose, changes = checking.dose_after_swap(profile, item, alternative)
+    candidate = RoutineItem(day=item.day, **dose)
     findings = checking.candidate_findings(profile, candidate, alternative)
-    if any(f.severity == "danger" for f in findings):
-        # Never silent: a swap into danger goes through the form and its acknowledgement.
-        return redirect(f"{item.get_edit_url()}?exercise={alternative.slug}")
+    if checking.dangers_to_confirm(candidate, findings, alternative):
+        # Never silent: a swap into danger goes through the form and its confirmation.
+        url = item.get_edit_url()
+        return redirect(f"{url}?{urlencode({'exercise': alternative.slug})}")
     old_name = item.exercise.name
-    before = item.snapshot()
-    with transaction.atomic():
-        item.exercise = alternative
-        item.sets, item.reps, item.minutes = (
-            candidate.sets,
-            candidate.reps,
-            candidate.minutes,
+    try:
+        swapped, before = item.swap(
+            alternative, version=form.cleaned_data["version"], **dose
         )
-        item.load_kg = None
-        item.forget_acknowledgement()
-        item.save_new_version()
-        Routine.objects.mark_changed(item.routine_id)
+    except StaleEdit:
+        messages.info(
+            request,
+            "This exercise was changed in another window or tab, so it was not swapped. "
+            "Please look at it again.",
+        )
+        return redirect(item.routine)
+    text = f"{old_name} was swapped for {alternative.name} on {item.get_day_display()}."
     request.session[UNDO_SWAP] = {
         "routine": item.routine_id,
         "item": item.pk,
-        "version": item.version,
+        "version": swapped.version,
         "before": before,
-        "text": f"{old_name} was swapped for {alternative.name} on {item.get_day_display()}.",
+        "text": " ".join([text, *changes]),
+        "shown": False,
     }
-    return redirect(f"{item.routine.get_absolute_url()}#item-{item.pk}")
+    return redirect(swapped.get_week_url(anchor="item"))
 
 
 @owned_item
 @require_POST
 def item_swap_undo(request, item):
     """Put back the exercise a swap replaced, unless the item was changed since."""
-    undo = request.session.get(UNDO_SWAP)
-    with transaction.atomic():
-        current = RoutineItem.objects.select_for_update().get(pk=item.pk)
-        if not undo or undo["item"] != item.pk or undo["version"] != current.version:
-            messages.info(
-                request, "There is nothing to undo: the exercise was changed since."
-            )
-            return redirect(item.routine)
-        if (
-            not Exercise.objects.visible()
-            .filter(pk=undo["before"]["exercise"])
-            .exists()
-        ):
-            messages.info(
-                request,
-                "That exercise is no longer in the catalogue, so it cannot come back.",
-            )
-            return redirect(item.routine)
-        current.restore(undo["before"])
-        Routine.objects.mark_changed(item.routine_id)
-    del request.session[UNDO_SWAP]
+    undo = request.session.pop(UNDO_SWAP, None)
+    if not undo or undo["item"] != item.pk:
+        messages.info(request, "There is nothing to undo.")
+        return redirect(item.routine)
+    if not Exercise.objects.visible().filter(pk=undo["before"]["exercise"]).exists():
+        messages.info(
+            request,
+            "That exercise is no longer in the catalogue, so it cannot come back.",
+        )
+        return redirect(item.routine)
+    try:
+        item.undo_swap(undo["before"], version=undo["version"])
+    except StaleEdit:
+        messages.info(
+            request, "There is nothing to undo: the exercise was changed since."
+        )
+        return redirect(item.routine)
     messages.success(request, "The swap is undone.")
-    return redirect(f"{item.routine.get_absolute_url()}#item-{item.pk}")
+    return redirect(item.get_week_url(anchor="item"))

@@ -71,7 +71,7 @@ def add(client, routine, chosen, **data):
         "load_kg": "",
         "notes": "",
     } | data
-    return client.post(f"/routines/{routine.pk}/items/add/", payload)
+    return client.post(f"/routines/{routine.pk}/items/add/{chosen.slug}/", payload)
 
 
 # --- profile and sign-up -----------------------------------------------------------------
@@ -198,7 +198,7 @@ def test_adding_a_dangerous_exercise_needs_acknowledgement(
 def test_the_add_form_warns_before_saving(patient_client, patient, catalogue):
     routine = make_routine(owner=patient)
     response = patient_client.get(
-        f"/routines/{routine.pk}/items/add/?exercise=sit-up&day=tue"
+        f"/routines/{routine.pk}/items/add/?exercise=sit-up&day=tue", follow=True
     )
     assertContains(response, "Danger:")
     assertContains(response, "I have discussed this exercise with my therapist")
@@ -250,14 +250,16 @@ def test_swap_for_a_safer_alternative(patient_client, patient, catalogue):
         routine, catalogue["sit-up"], day=3, acknowledged_codes="SPINAL_FLEXION"
     )
     response = patient_client.post(
-        f"/routines/{routine.pk}/items/{item.pk}/swap/", {"exercise": "bridge"}
+        f"/routines/{routine.pk}/items/{item.pk}/swap/",
+        {"exercise": "bridge", "version": item.version},
     )
     assert response.status_code == 302
     item.refresh_from_db()
     assert (item.exercise.slug, item.day, item.acknowledged_codes) == ("bridge", 3, "")
     # only the exercise's own alternatives can be swapped in
     response = patient_client.post(
-        f"/routines/{routine.pk}/items/{item.pk}/swap/", {"exercise": "sit-up"}
+        f"/routines/{routine.pk}/items/{item.pk}/swap/",
+        {"exercise": "sit-up", "version": item.version},
     )
     assert response.status_code == 404
 
@@ -356,7 +358,8 @@ def test_stale_edit_is_refused_with_a_plain_message(patient_client, patient, cat
     response = patient_client.post(
         item.get_edit_url(), data | {"reps": "15"}
     )  # second tab, old version
-    assertContains(response, "changed in another window or tab", status_code=400)
+    assertContains(response, "changed in another window or tab", status_code=409)
+    assertContains(response, 'value="12"', status_code=409)  # what is saved now
     item.refresh_from_db()
     assert item.reps == 12
 
@@ -508,17 +511,13 @@ def test_other_profile_is_never_touched(patient_client, other_patient):
 
 def test_add_form_offers_the_safer_alternatives(patient_client, patient, catalogue):
     routine = make_routine(owner=patient)
-    response = patient_client.get(
-        f"/routines/{routine.pk}/items/add/?exercise=sit-up&day=thu"
-    )
+    response = patient_client.get(f"/routines/{routine.pk}/items/add/sit-up/?day=thu")
     assertContains(
         response,
-        'href="?exercise=bridge&amp;day=thu">Choose Bridge instead</a>',
+        f'href="/routines/{routine.pk}/items/add/bridge/?day=thu">Choose Bridge instead</a>',
         html=False,
     )
-    response = patient_client.get(
-        f"/routines/{routine.pk}/items/add/?exercise=bridge&day=thu"
-    )
+    response = patient_client.get(f"/routines/{routine.pk}/items/add/bridge/?day=thu")
     assertNotContains(response, "Danger:")
 
 
@@ -599,7 +598,8 @@ def test_a_swap_can_be_undone(patient_client, patient, catalogue):
         danger_acknowledged_at="2026-11-01T10:00Z",
     )
     patient_client.post(
-        f"/routines/{routine.pk}/items/{item.pk}/swap/", {"exercise": "bridge"}
+        f"/routines/{routine.pk}/items/{item.pk}/swap/",
+        {"exercise": "bridge", "version": item.version},
     )
     page = patient_client.get(routine.get_absolute_url())
     assertContains(page, "Sit-up was swapped for Bridge on Wednesday.")
@@ -622,7 +622,8 @@ def test_undo_after_another_change_does_nothing(patient_client, patient, catalog
     routine = make_routine(owner=patient)
     item = make_item(routine, catalogue["sit-up"], acknowledged_codes="SPINAL_FLEXION")
     patient_client.post(
-        f"/routines/{routine.pk}/items/{item.pk}/swap/", {"exercise": "bridge"}
+        f"/routines/{routine.pk}/items/{item.pk}/swap/",
+        {"exercise": "bridge", "version": item.version},
     )
     item.refresh_from_db()
     patient_client.post(

@@ -105,40 +105,43 @@ def test_retired_status_of_the_exercise_itself(patient_client, week):
     assertContains(patient_client.get(week["url"]), "Retired")
 
 
-def test_every_item_write_shows_at_once(patient_client, week):
-    url, item = week["url"], week["item"]
-    patient_client.get(url)
-    patient_client.post(
-        f"{url}items/{item.pk}/",
-        {
-            "exercise": "golf-swing",
-            "day": "mon",
-            "reps": "",
-            "minutes": "45",
-            "sets": "",
-            "load_kg": "",
-            "notes": "short course",
-            "version": item.version,
-        },
+def test_every_item_write_shows_at_once(patient_client, patient, week):
+    """Each write method of the models, then the week page: the change is there at once."""
+    url, item, bridge, twist = week["url"], week["item"], week["bridge"], week["twist"]
+    routine = week["routine"]
+
+    def page():
+        return patient_client.get(url).content.decode()
+
+    def position_of(name):
+        return page().index(f">{name}</a></h3>")
+
+    assert "60 minutes" in page()  # now cached
+    item = item.change(
+        version=item.version, exercise=twist, day=0, minutes=45, notes="short course"
     )
-    assertContains(patient_client.get(url), "45 minutes – short course")
-    patient_client.post(
-        f"{url}items/{item.pk}/transfer/", {"day": "thu", "action": "copy"}
-    )
-    assertContains(patient_client.get(url), "Golf swing</a></h3>", count=2)
-    patient_client.post(f"{url}items/{item.pk}/swap/", {"exercise": "bridge"})
-    response = patient_client.get(url)
-    assertContains(response, "Bridge")
-    patient_client.post(
-        f"{url}items/add/",
-        {
-            "exercise": "brisk-walking",
-            "day": "sun",
-            "reps": "",
-            "minutes": "20",
-            "sets": "",
-            "load_kg": "",
-            "notes": "",
-        },
-    )
-    assertContains(patient_client.get(url), "20 minutes")
+    assert "45 minutes – short course" in page()
+    assert position_of("Golf swing") > position_of("Brisk walking")
+    assert item.move_within_day(-1)
+    assert position_of("Golf swing") < position_of("Brisk walking")
+    copy = item.transfer(day=3, copy=True)
+    assert page().count(">Golf swing</a></h3>") == 2
+    assert 'id="day-thu"' in page() and f'id="item-{copy.pk}"' in page()
+    item = item.transfer(day=2, copy=False)
+    assert page().index(f'id="item-{item.pk}"') > page().index('id="day-wed"')
+    item, before = item.swap(bridge, version=item.version, minutes=45)
+    assert ">Bridge</a></h3>" in page()
+    item = item.undo_swap(before, version=item.version)
+    assert ">Bridge</a></h3>" not in page()
+    HealthProfile.objects.filter(user=patient).update(fracture_hip=True)
+    assert "Not yet confirmed" in page()
+    item.acknowledge({"SPINAL_TWIST"}, version=item.version)
+    copy.acknowledge({"SPINAL_TWIST"}, version=copy.version)
+    assert "Not yet confirmed" not in page()
+    assert "You confirmed on" in page()
+    copy.remove()
+    assert f'id="item-{copy.pk}"' not in page()
+    added, created = routine.add_item(exercise=bridge, day=6, reps=12, sets=2)
+    assert created
+    assert "2 sets of 12" in page()
+    assert page().index(f'id="item-{added.pk}"') > page().index('id="day-sun"')

@@ -1,0 +1,374 @@
+"""Routine and item forms, submitted as the page rendered them (django-webtest).
+
+Each test does what a patient does: open the page, change what a person would change, press
+the button, then look at the database and at the page that follows.
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from catalogue.models import Status
+from routines.models import Routine, RoutineItem
+from tests.factories import make_exercise, make_item, make_routine
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue(patterns):
+    bridge = make_exercise(
+        name="Bridge", slug="bridge", weight_bearing=False, strengthening=True
+    )
+    goblet = make_exercise(
+        name="Goblet squat", slug="goblet-squat", strengthening=True, default_reps=10
+    )
+    return {
+        "bridge": bridge,
+        "goblet": goblet,
+        "sit-up": make_exercise(
+            name="Sit-up",
+            slug="sit-up",
+            weight_bearing=False,
+            patterns=["SPINAL_FLEXION"],
+            alternatives=[bridge],
+        ),
+        "crunch": make_exercise(
+            name="Crunch", slug="crunch", patterns=["SPINAL_FLEXION"]
+        ),
+        "deadlift": make_exercise(
+            name="Deadlift",
+            slug="deadlift",
+            strengthening=True,
+            patterns=["HEAVY_LOAD"],
+            alternatives=[goblet],
+        ),
+        "walk": make_exercise(
+            name="Brisk walking",
+            slug="brisk-walking",
+            default_sets=None,
+            default_reps=None,
+            default_minutes=30,
+        ),
+        "old": make_exercise(name="Old march", slug="old-march", status=Status.RETIRED),
+    }
+
+
+def form_posting_to(page, action):
+    """The form on `page` whose action ends with `action` (the week has many forms)."""
+    matches = [f for f in page.forms.values() if (f.action or "").endswith(action)]
+    assert matches, f"no form posting to {action}"
+    return matches[0]
+
+
+def item_state(item):
+    item.refresh_from_db()
+    return (
+        item.exercise_id,
+        item.day,
+        item.position,
+        item.sets,
+        item.reps,
+        item.minutes,
+        item.load_kg,
+        item.notes,
+        item.acknowledged_codes,
+        item.danger_acknowledged_at,
+    )
+
+
+# --- routines ----------------------------------------------------------------------------
+
+
+def test_create_a_routine_and_a_double_click_makes_one(app, patient):
+    page = app.get("/routines/new/", user=patient)
+    form = page.forms[1]
+    form["name"] = "Winter plan"
+    week = form.submit().follow()
+    assert "<h1>Winter plan</h1>" in week.text
+    assert "Routine “Winter plan” created" in week.text
+    again = form.submit().follow()  # the same form sent a second time
+    assert "<h1>Winter plan</h1>" in again.text
+    assert Routine.objects.filter(owner=patient).count() == 1
+
+
+def test_rename_untouched_changes_nothing_and_a_new_name_is_saved(app, patient):
+    routine = make_routine(owner=patient, name="My week")
+    page = app.get(f"/routines/{routine.pk}/rename/", user=patient)
+    assert page.forms[1].submit().status_code == 302
+    routine.refresh_from_db()
+    assert routine.name == "My week"
+    page = app.get(f"/routines/{routine.pk}/rename/", user=patient)
+    page.forms[1]["name"] = "Spring plan"
+    week = page.forms[1].submit().follow()
+    assert "Routine renamed to “Spring plan”" in week.text
+    routine.refresh_from_db()
+    assert routine.name == "Spring plan"
+
+
+def test_duplicate_and_delete_from_the_week_page(app, patient, catalogue):
+    routine = make_routine(owner=patient, name="My week")
+    make_item(routine, catalogue["bridge"], day=1)
+    week = app.get(routine.get_absolute_url(), user=patient)
+    copy_page = form_posting_to(week, "/duplicate/").submit().follow()
+    assert "<h1>Copy of My week</h1>" in copy_page.text
+    copy = Routine.objects.get(name="Copy of My week")
+    assert copy.items.get().exercise == catalogue["bridge"]
+    confirm = copy_page.click(href=f"/routines/{copy.pk}/delete/")
+    routines = confirm.forms[1].submit().follow()
+    assert "Routine “Copy of My week” deleted" in routines.text
+    assert not Routine.objects.filter(pk=copy.pk).exists()
+    assert RoutineItem.objects.filter(routine=routine).count() == 1
+
+
+# --- adding ------------------------------------------------------------------------------
+
+
+def test_add_from_the_day_link_through_the_picker(app, patient, catalogue):
+    routine = make_routine(owner=patient)
+    week = app.get(routine.get_absolute_url(), user=patient)
+    picker = week.click(href=f"/routines/{routine.pk}/items/add/\\?day=tue")
+    assert "Add an exercise to Tuesday" in picker.text
+    form_page = picker.click(href="/items/add/bridge/")
+    form = form_page.forms["item-form"]
+    assert form["day"].value == "tue"
+    form["reps"] = "12"
+    form["sets"] = "3"
+    week = form.submit().follow()
+    assert "Bridge added to Tuesday." in week.text
+    item = RoutineItem.objects.get(routine=routine)
+    assert (item.exercise, item.day, item.sets, item.reps) == (
+        catalogue["bridge"],
+        1,
+        3,
+        12,
+    )
+    assert "3 sets of 12" in week.text
+    # the same form sent twice (double click) adds once
+    assert form.submit().status_code == 302
+    assert RoutineItem.objects.filter(routine=routine).count() == 1
+
+
+def test_a_danger_needs_the_box_ticked_before_it_is_added(app, patient, catalogue):
+    routine = make_routine(owner=patient)
+    page = app.get(f"/routines/{routine.pk}/items/add/sit-up/?day=wed", user=patient)
+    assert "Danger:" in page.text
+    form = page.forms["item-form"]
+    refused = form.submit(status=400)
+    assert "tick the box" in refused.text
+    assert not RoutineItem.objects.exists()
+    form = refused.forms["item-form"]
+    form["acknowledge_danger"] = True
+    week = form.submit().follow()
+    assert "It stays marked Danger" in week.text
+    assert "You confirmed on" in week.text
+    assert RoutineItem.objects.get().acknowledged == {"SPINAL_FLEXION"}
+
+
+# --- editing -----------------------------------------------------------------------------
+
+
+def test_every_edit_form_submitted_untouched_saves_and_changes_nothing(
+    app, patient, catalogue
+):
+    """The bug of the last round: 12 of 12 edit forms failed as rendered."""
+    routine = make_routine(owner=patient)
+    items = [
+        make_item(routine, catalogue["bridge"], day=0, sets=2, reps=10),
+        make_item(routine, catalogue["walk"], day=1, reps=None, minutes=30),
+        make_item(routine, catalogue["goblet"], day=4, sets=3, reps=8, load_kg=4),
+        make_item(
+            routine,
+            catalogue["sit-up"],
+            day=6,
+            acknowledged_codes="SPINAL_FLEXION",
+            danger_acknowledged_at="2026-11-01T10:00Z",
+            notes="slowly",
+        ),
+        make_item(routine, catalogue["old"], day=2),  # retired, stays where it was
+    ]
+    for item in items:
+        before = item_state(item)
+        page = app.get(item.get_edit_url(), user=patient)
+        response = page.forms["item-form"].submit()
+        assert response.status_code == 302, response.text
+        assert "saved for" in response.follow().text
+        assert item_state(item) == before
+
+
+def test_edit_the_dose_and_the_day(app, patient, catalogue):
+    routine = make_routine(owner=patient)
+    item = make_item(routine, catalogue["bridge"], day=0, sets=2, reps=10)
+    page = app.get(routine.get_absolute_url(), user=patient)
+    form = page.click(href=f"/items/{item.pk}/$").forms["item-form"]
+    form["day"] = "fri"
+    form["reps"] = "15"
+    form["notes"] = "Hold 2 seconds"
+    week = form.submit().follow()
+    assert "Bridge saved for Friday." in week.text
+    assert "2 sets of 15 – Hold 2 seconds" in week.text
+    item.refresh_from_db()
+    assert (item.day, item.reps, item.notes) == (4, 15, "Hold 2 seconds")
+
+
+def test_changing_to_another_exercise_with_the_same_danger_asks_again(
+    app, patient, catalogue
+):
+    routine = make_routine(owner=patient)
+    item = make_item(
+        routine,
+        catalogue["sit-up"],
+        acknowledged_codes="SPINAL_FLEXION",
+        danger_acknowledged_at="2026-11-01T10:00Z",
+    )
+    page = app.get(f"{item.get_edit_url()}?exercise=crunch", user=patient)
+    assert "I have discussed this exercise with my therapist" in page.text
+    refused = page.forms["item-form"].submit(status=400)
+    assert "tick the box" in refused.text
+    assert "I have discussed this exercise with my therapist" in refused.text
+    form = refused.forms["item-form"]
+    form["acknowledge_danger"] = True
+    form.submit().follow()
+    item.refresh_from_db()
+    assert item.exercise == catalogue["crunch"]
+    assert item.acknowledged == {"SPINAL_FLEXION"}
+    assert item.danger_acknowledged_at.date().isoformat() != "2026-11-01"
+
+
+def test_an_edit_from_an_older_tab_is_refused_and_shows_what_is_saved(
+    app, patient, catalogue
+):
+    routine = make_routine(owner=patient)
+    item = make_item(routine, catalogue["bridge"], reps=10)
+    first_tab = app.get(item.get_edit_url(), user=patient).forms["item-form"]
+    second_tab = app.get(item.get_edit_url(), user=patient).forms["item-form"]
+    first_tab["reps"] = "12"
+    first_tab.submit()
+    second_tab["reps"] = "15"
+    response = second_tab.submit(status=409)
+    assert "changed in another window or tab" in response.text
+    assert response.forms["item-form"]["reps"].value == "12"
+    item.refresh_from_db()
+    assert item.reps == 12
+
+
+# --- confirming a danger -----------------------------------------------------------------
+
+
+def test_confirm_a_danger_from_the_week(app, patient, catalogue):
+    routine = make_routine(owner=patient)
+    item = make_item(routine, catalogue["sit-up"], day=3)  # e.g. a therapist raised it
+    week = app.get(routine.get_absolute_url(), user=patient)
+    assert "Not yet confirmed" in week.text
+    page = week.click(href=f"/items/{item.pk}/confirm/")
+    assert "Danger:" in page.text
+    refused = page.forms["confirm-danger"].submit(status=400)
+    assert "Tick the box" in refused.text
+    form = refused.forms["confirm-danger"]
+    form["acknowledge_danger"] = True
+    week = form.submit().follow()
+    assert "Sit-up on Thursday is confirmed" in week.text
+    assert "Not yet confirmed" not in week.text
+    assert "You confirmed on" in week.text
+    item.refresh_from_db()
+    assert item.acknowledged == {"SPINAL_FLEXION"}
+
+
+def test_the_routine_list_counts_what_is_left_to_confirm(app, patient, catalogue):
+    routine = make_routine(owner=patient)
+    make_item(routine, catalogue["sit-up"], day=3)
+    make_item(routine, catalogue["crunch"], day=4, acknowledged_codes="SPINAL_FLEXION")
+    page = app.get("/routines/", user=patient)
+    assert "1 marked Danger needs your attention" in page.text
+
+
+# --- remove, move, move or copy ----------------------------------------------------------
+
+
+def test_remove_move_and_transfer(app, patient, catalogue):
+    routine = make_routine(owner=patient)
+    bridge = make_item(routine, catalogue["bridge"], day=0)
+    walk = make_item(routine, catalogue["walk"], day=0, reps=None, minutes=30)
+    goblet = make_item(routine, catalogue["goblet"], day=0)
+    week = app.get(routine.get_absolute_url(), user=patient)
+    week = form_posting_to(week, f"/items/{goblet.pk}/move/up/").submit().follow()
+    assert "Goblet squat moved up." in week.text
+    assert week.text.index("Goblet squat</a>") < week.text.index("Brisk walking</a>")
+
+    transfer = week.click(href=f"/items/{walk.pk}/transfer/")
+    form = transfer.forms[1]
+    form["day"] = "sat"
+    week = form.submit("action", value="copy").follow()
+    assert "Brisk walking copied to Saturday." in week.text
+    assert routine.items.filter(exercise=catalogue["walk"]).count() == 2
+
+    transfer = week.click(href=f"/items/{bridge.pk}/transfer/")
+    form = transfer.forms[1]
+    form["day"] = "wed"
+    week = form.submit("action", value="move").follow()
+    assert "Bridge moved to Wednesday." in week.text
+    bridge.refresh_from_db()
+    assert bridge.day == 2
+    assert list(routine.items.filter(day=0).values_list("position", flat=True)) == [
+        0,
+        1,
+    ]
+
+    confirm = week.click(href=f"/items/{bridge.pk}/delete/")
+    week = confirm.forms[1].submit().follow()
+    assert "Bridge removed from Wednesday." in week.text
+    assert not RoutineItem.objects.filter(pk=bridge.pk).exists()
+
+
+# --- swap and undo -----------------------------------------------------------------------
+
+
+def test_swap_keeps_the_dose_drops_a_heavy_weight_and_says_so(app, patient, catalogue):
+    routine = make_routine(owner=patient)
+    item = make_item(
+        routine, catalogue["deadlift"], day=2, sets=3, reps=8, load_kg=Decimal("25")
+    )
+    week = app.get(routine.get_absolute_url(), user=patient)
+    swapped = form_posting_to(week, f"/items/{item.pk}/swap/").submit().follow()
+    assert "Deadlift was swapped for Goblet squat on Wednesday." in swapped.text
+    assert "The weight of 25 kg was taken off" in swapped.text
+    item.refresh_from_db()
+    assert (item.exercise, item.sets, item.reps, item.load_kg) == (
+        catalogue["goblet"],
+        3,
+        8,
+        None,
+    )
+    assert "3 sets of 8" in swapped.text
+
+
+def test_undo_is_offered_once_on_the_page_the_swap_leads_to(app, patient, catalogue):
+    routine = make_routine(owner=patient)
+    item = make_item(
+        routine,
+        catalogue["sit-up"],
+        day=2,
+        sets=3,
+        reps=8,
+        acknowledged_codes="SPINAL_FLEXION",
+    )
+    week = app.get(routine.get_absolute_url(), user=patient)
+    swapped = form_posting_to(week, f"/items/{item.pk}/swap/").submit().follow()
+    assert "Undo the swap" in swapped.text
+    undone = form_posting_to(swapped, "/swap/undo/").submit().follow()
+    assert "The swap is undone." in undone.text
+    assert "Undo the swap" not in undone.text
+    item.refresh_from_db()
+    assert (item.exercise, item.sets, item.reps) == (catalogue["sit-up"], 3, 8)
+    assert item.acknowledged == {"SPINAL_FLEXION"}
+
+    # swap again, look at another page, come back: the offer is gone for good
+    week = app.get(routine.get_absolute_url(), user=patient)
+    swapped = form_posting_to(week, f"/items/{item.pk}/swap/").submit().follow()
+    undo_form = form_posting_to(swapped, "/swap/undo/")
+    app.get("/routines/", user=patient)
+    assert "Undo the swap" not in app.get(routine.get_absolute_url()).text
+    late = undo_form.submit().follow()
+    assert "There is nothing to undo" in late.text
+    item.refresh_from_db()
+    assert item.exercise == catalogue["bridge"]
