@@ -35,7 +35,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "make bench needs wrk: apt-get install -y wrk" >&2; exit 2; }
 	$(BIN)/python bench/run.py 8
-	$(BIN)/python bench/concurrent_writes.py --seconds 20
+	$(BIN)/python bench/concurrent_writes.py --writers 20 --writes 25
 
 createtherapist: $(STAMP)
 	@test -n "$(USERNAME)" || (echo "Usage: make createtherapist USERNAME=name" >&2; exit 2)

@@ -1,17 +1,22 @@
-"""20 logged-in patients add exercises at the same time for 20 s against gunicorn + SQLite.
+"""Concurrent writers against gunicorn: nothing lost, no 5xx, repeated tokens answered well.
 
-Prints the number of 5xx answers and of lost writes (a "saved" answer whose item is not in
-the database); exits 1 unless both are 0.  Usage: python bench/concurrent_writes.py [--seconds N]
+Each writer is a patient who logs in first (outside the measured part: password hashing is
+slow on purpose), waits for the others, then adds a fixed number of exercises. Every add is
+sent twice at the same moment with one submission token (a double click), and every writer
+also tries one token that another patient's add already used. Nothing here counts time: the
+report is the number of lost writes, duplicated writes, 5xx answers and wrong answers to a
+stolen token. With --json the last line is the report; exit status 0 when it is clean.
+
+Usage: python bench/concurrent_writes.py [--writers 20] [--writes 25] [--database-url URL]
+A PostgreSQL URL makes a throwaway database on that server for the run.
 """
 
 import argparse
 import http.cookiejar
 import json
 import re
-import sqlite3
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.server import production_server  # noqa: E402
+from bench.server import manage_output, production_server  # noqa: E402
 
 PASSWORD = "bench-password-123"
 SETUP = """
@@ -31,6 +36,14 @@ for n in range({writers}):
     HealthProfile.objects.create(user=user, diagnosis="osteopenia")
     Routine.objects.create(owner=user, name="Busy week")
 """
+STORED = """
+import json
+from routines.models import RoutineItem
+rows = RoutineItem.objects.exclude(submission_token=None).values_list(
+    "submission_token", "routine__owner__username"
+)
+print(json.dumps([[str(token), owner] for token, owner in rows]))
+"""
 SLUGS = [
     "brisk-walking",
     "sit-to-stand",
@@ -39,6 +52,7 @@ SLUGS = [
     "wall-push-up",
     "band-row",
 ]
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -46,119 +60,157 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def writer(base, number, stop_at, results):
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(jar), NoRedirect
-    )
+class Patient:
+    def __init__(self, base, number):
+        self.base, self.number = base, number
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect
+        )
 
-    def send(path, data=None):
+    def send(self, path, data=None):
         body = None
         if data is not None:
-            token = next(c.value for c in jar if c.name == "csrftoken")
+            token = next(c.value for c in self.jar if c.name.endswith("csrftoken"))
             body = urllib.parse.urlencode(
                 data | {"csrfmiddlewaretoken": token}
             ).encode()
+        request = urllib.request.Request(
+            self.base + path, body, headers={"Referer": self.base + path}
+        )
         try:
-            with opener.open(base + path, body, timeout=30) as response:
+            with self.opener.open(request, timeout=60) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.read()
 
-    send("/accounts/login/")
-    status, _ = send(
-        "/accounts/login/", {"username": f"writer{number}", "password": PASSWORD}
-    )
-    assert status == 302, f"login failed: {status}"
-    _, page = send("/routines/")
-    routine_pk = int(
-        re.search(rb'href="/routines/(\d+)/"', page).group(1)
-    )  # their only routine
-    n = 0
-    while time.monotonic() < stop_at:
+    def log_in(self):
+        self.send("/accounts/login/")
+        status, _ = self.send(
+            "/accounts/login/",
+            {"username": f"writer{self.number}", "password": PASSWORD},
+        )
+        assert status == 302, f"login of writer{self.number} failed: {status}"
+        _, page = self.send("/routines/")
+        self.routine = int(re.search(rb'href="/routines/(\d+)/"', page).group(1))
+
+    def add(self, n, token):
         slug = SLUGS[n % len(SLUGS)]
-        token = str(uuid.uuid4())
-        status, _ = send(
-            f"/routines/{routine_pk}/items/add/",
+        return self.send(
+            f"/routines/{self.routine}/items/add/{slug}/",
             {
                 "exercise": slug,
-                "day": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][n % 7],
+                "day": DAYS[n % 7],
                 "sets": "2",
                 "reps": "10",
                 "minutes": "",
                 "load_kg": "",
-                "notes": f"w{number}-{n}",
+                "notes": f"w{self.number}-{n}",
                 "submission_token": token,
             },
         )
-        results.append((number, status, token))
-        n += 1
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--writers", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    args = parser.parse_args()
-    setup = SETUP.format(writers=args.writers, password=PASSWORD)
-    with production_server(workers=args.workers, setup_script=setup) as (
-        base,
-        env,
-        folder,
-    ):
-        results = []
-        stop_at = time.monotonic() + args.seconds
+def double_click(patient, n, token, results):
+    """The same add sent twice at once, as a double click does."""
+    answers = []
+    clicks = [
+        threading.Thread(target=lambda: answers.append(patient.add(n, token)[0]))
+        for _ in range(2)
+    ]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join()
+    results.append((patient.number, token, answers))
+
+
+def writer(patient, writes, start, results, stolen):
+    start.wait()
+    for n in range(writes):
+        double_click(patient, n, str(uuid.uuid4()), results)
+    # a token another patient's add used: a plain 400, nothing made
+    victim_token = stolen[(patient.number + 1) % len(stolen)]
+    stolen_answers = [patient.add(writes, victim_token)[0]]
+    results.append((patient.number, None, stolen_answers))
+
+
+def run(writers, writes, database_url=None):
+    setup = SETUP.format(writers=writers, password=PASSWORD)
+    with production_server(
+        workers=4, setup_script=setup, database_url=database_url
+    ) as (base, env, folder):
+        patients = [Patient(base, n) for n in range(writers)]
+        for patient in patients:
+            patient.log_in()
+        # each patient's first add is made before the race, so its token can be stolen
+        results, stolen = [], []
+        for patient in patients:
+            token = str(uuid.uuid4())
+            status, _ = patient.add(0, token)
+            assert status == 302, f"first add failed: {status}"
+            stolen.append(token)
+        start = threading.Barrier(writers)
         threads = [
-            threading.Thread(target=writer, args=(base, n, stop_at, results))
-            for n in range(args.writers)
+            threading.Thread(
+                target=writer, args=(patient, writes, start, results, stolen)
+            )
+            for patient in patients
         ]
-        started = time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed = time.monotonic() - started
-        statuses = Counter(status for _, status, _ in results)
-        saved_tokens = {token for _, status, token in results if status == 302}
-        with sqlite3.connect(folder / "db.sqlite3") as db:
-            stored = {
-                row[0].replace("-", "")
-                for row in db.execute(
-                    "SELECT submission_token FROM routines_routineitem WHERE submission_token IS NOT NULL"
-                )
-            }
-            integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
-        lost = len({t.replace("-", "") for t in saved_tokens} - stored)
-        server_errors = sum(
-            count for status, count in statuses.items() if status >= 500
-        )
-        report = {
-            "writers": args.writers,
-            "seconds": round(elapsed, 1),
-            "requests": len(results),
-            "writes_per_second": round(len(results) / elapsed, 1),
-            "statuses": dict(sorted(statuses.items())),
-            "server_errors": server_errors,
-            "saved": len(saved_tokens),
-            "stored": len(stored),
-            "lost_writes": lost,
-            "sqlite_integrity": integrity,
-        }
+        stored = json.loads(manage_output(env, "shell", "-c", STORED).splitlines()[-1])
+    statuses = Counter(status for _, _, answers in results for status in answers)
+    acknowledged = {token for _, token, answers in results if token and 302 in answers}
+    per_token = Counter(token for token, _ in stored)
+    owner_of = dict(stored)
+    stolen_answers = [answers[0] for _, token, answers in results if token is None]
+    return {
+        "writers": writers,
+        "writes_each": writes,
+        "double_clicks": sum(1 for _, token, _ in results if token),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "server_errors": sum(c for s, c in statuses.items() if s >= 500),
+        "acknowledged": len(acknowledged),
+        "lost_writes": len(acknowledged - set(per_token)),
+        "duplicated_writes": sum(1 for count in per_token.values() if count > 1),
+        "stolen_token_not_400": sum(1 for status in stolen_answers if status != 400),
+        "stolen_token_misfiled": sum(
+            1 for n, token in enumerate(stolen) if owner_of.get(token) != f"writer{n}"
+        ),
+        "items_stored": len(stored),
+        "items_expected": writers * (writes + 1),
+    }
+
+
+def clean(report):
+    return (
+        report["server_errors"] == 0
+        and report["lost_writes"] == 0
+        and report["duplicated_writes"] == 0
+        and report["stolen_token_not_400"] == 0
+        and report["stolen_token_misfiled"] == 0
+        and report["items_stored"] == report["items_expected"]
+        and report["acknowledged"] == report["double_clicks"]
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--writers", type=int, default=20)
+    parser.add_argument("--writes", type=int, default=25, help="adds per writer")
+    parser.add_argument("--database-url", help="PostgreSQL server to use")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args()
+    report = run(args.writers, args.writes, args.database_url)
     if args.json:
         print(json.dumps(report))
     else:
         for key, value in report.items():
-            print(f"{key:>18}: {value}")
-    ok = (
-        results
-        and server_errors == 0
-        and lost == 0
-        and integrity == "ok"
-        and statuses.get(302, 0) == len(results)
-    )
-    return 0 if ok else 1
+            print(f"{key:>22}: {value}")
+    return 0 if clean(report) else 1
 
 
 if __name__ == "__main__":

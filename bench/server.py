@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,10 +35,52 @@ def manage(env, *args, stdin=None):
     )
 
 
+def manage_output(env, *args):
+    return subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        capture_output=True,
+    ).stdout
+
+
 @contextmanager
-def production_server(*, workers=2, setup_script="", extra_env=None):
-    """Yield (base_url, env) for a gunicorn server over a fresh SQLite database."""
+def throwaway_database(server_url, folder):
+    """A fresh database for one run: SQLite in `folder`, or a new one on a PostgreSQL server."""
+    if not server_url or not server_url.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{folder / 'db.sqlite3'}"
+        return
+    import psycopg  # noqa: PLC0415 - only for PostgreSQL runs
+
+    name = f"bonefit_bench_{secrets.token_hex(6)}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def production_server(*, workers=2, setup_script="", extra_env=None, database_url=None):
+    """Yield (base_url, env, folder) for a gunicorn server over a fresh database.
+
+    The database is SQLite in a temporary folder, or a new database on the PostgreSQL
+    server of `database_url`.
+    """
     folder = Path(tempfile.mkdtemp(prefix="bonefit-bench-"))
+    with ExitStack() as stack:
+        url = stack.enter_context(throwaway_database(database_url, folder))
+        yield stack.enter_context(
+            _gunicorn(folder, url, workers, setup_script, extra_env)
+        )
+
+
+@contextmanager
+def _gunicorn(folder, database_url, workers, setup_script, extra_env):
     port = free_port()
     env = (
         os.environ
@@ -48,7 +90,7 @@ def production_server(*, workers=2, setup_script="", extra_env=None):
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SECURE": "false",  # plain http on loopback
-            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+            "DATABASE_URL": database_url,
             "DJANGO_STATIC_ROOT": str(folder / "static"),
             "DJANGO_LOGIN_FAILURE_LIMIT": "1000",
             "PYTHONPATH": str(ROOT),
