@@ -95,7 +95,10 @@ class HealthProfileForm(forms.ModelForm):
 
 
 class RoutineForm(forms.ModelForm):
+    """Create (with a submission token) or rename (with the version it was shown)."""
+
     submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Routine
@@ -106,10 +109,22 @@ class RoutineForm(forms.ModelForm):
 
     def __init__(self, *args, submit_label="Save", **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("submission_token", uuid.uuid4())
+        if self.instance.pk:
+            self.initial.setdefault("version", self.instance.version)
+            self.fields["version"].required = True
+            self.fields["version"].error_messages["required"] = (
+                "This page is out of date. Please open it again from your routine."
+            )
+            del self.fields["submission_token"]
+        else:
+            del self.fields["version"]
+            if not self.is_bound:
+                self.initial.setdefault("submission_token", uuid.uuid4())
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", submit_label, css_class="btn-lg"))
+
+    def save(self, commit=True):
+        raise TypeError("Use Routine.create_for() or Routine.rename().")
 
     def clean_name(self):
         name = _plain_text(self.cleaned_data["name"].strip())

@@ -153,6 +153,8 @@ class Routine(models.Model):
         null=True, blank=True, unique=True, editable=False
     )
     content_version = models.PositiveIntegerField(default=0, editable=False)
+    # Optimistic locking of the routine's own fields (its name): see rename().
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -190,6 +192,18 @@ class Routine(models.Model):
             ),
             submission_token,
         )
+
+    def rename(self, name, *, version):
+        """Give the routine a new name, unless it changed since the page was opened."""
+        with transaction.atomic():
+            updated = Routine.objects.filter(pk=self.pk, version=version).update(
+                name=name, version=F("version") + 1, updated_at=timezone.now()
+            )
+            if not updated:
+                raise StaleEdit
+            Routine.objects.mark_changed(self.pk)  # the name is on the printed sheet
+        self.refresh_from_db(fields=["name", "version", "updated_at"])
+        return self
 
     def duplicate(self, *, name):
         """A copy of this routine and all its items, in one transaction and two queries of writes."""

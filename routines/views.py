@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -207,15 +206,29 @@ def routine_print(request, routine):
 @require_http_methods(["GET", "POST"])
 def routine_rename(request, routine):
     form = RoutineForm(request.POST or None, instance=routine, submit_label="Save name")
+    status = 400 if form.errors else 200
     if form.is_valid():
-        with transaction.atomic():
-            form.save()
-        messages.success(request, f"Routine renamed to “{routine.name}”.")
-        return redirect(routine)
+        try:
+            routine.rename(
+                form.cleaned_data["name"], version=form.cleaned_data["version"]
+            )
+        except StaleEdit:
+            routine.refresh_from_db()
+            form = RoutineForm(instance=routine, submit_label="Save name")
+            messages.error(
+                request,
+                "This routine was renamed in another window or tab, to the name below. "
+                "Change it again if you want.",
+            )
+            status = 409
+        else:
+            messages.success(request, f"Routine renamed to “{routine.name}”.")
+            return redirect(routine)
     return render(
         request,
         "routines/routine_form.html",
         {"form": form, "title": "Rename routine", "routine": routine},
+        status=status,
     )
 
 
@@ -224,8 +237,7 @@ def routine_rename(request, routine):
 def routine_delete(request, routine):
     if request.method == "POST":
         name = routine.name
-        with transaction.atomic():
-            routine.delete()
+        routine.delete()  # Django deletes the routine and its items in one transaction
         messages.success(request, f"Routine “{name}” deleted.")
         return redirect("routines:list")
     return render(

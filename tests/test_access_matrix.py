@@ -104,7 +104,7 @@ ROUTINE_URLS = [
     ("get", "/routines/{r}/print/", None, 200),
     ("post", "/routines/{r}/print/", {}, 405),
     ("get", "/routines/{r}/rename/", None, 200),
-    ("post", "/routines/{r}/rename/", {"name": "Renamed"}, 302),
+    ("post", "/routines/{r}/rename/", {"name": "Renamed", "version": "1"}, 302),
     ("get", "/routines/{r}/delete/", None, 200),
     ("post", "/routines/{r}/delete/", {}, 302),
     ("delete", "/routines/{r}/delete/", None, 405),

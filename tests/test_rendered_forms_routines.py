@@ -372,3 +372,17 @@ def test_undo_is_offered_once_on_the_page_the_swap_leads_to(app, patient, catalo
     assert "There is nothing to undo" in late.text
     item.refresh_from_db()
     assert item.exercise == catalogue["bridge"]
+
+
+def test_a_rename_from_an_older_tab_is_refused(app, patient):
+    routine = make_routine(owner=patient, name="My week")
+    first_tab = app.get(f"/routines/{routine.pk}/rename/", user=patient).forms[1]
+    second_tab = app.get(f"/routines/{routine.pk}/rename/", user=patient).forms[1]
+    first_tab["name"] = "Summer"
+    first_tab.submit()
+    second_tab["name"] = "Autumn"
+    response = second_tab.submit(status=409)
+    assert "renamed in another window or tab" in response.text
+    assert response.forms[1]["name"].value == "Summer"
+    routine.refresh_from_db()
+    assert routine.name == "Summer"
