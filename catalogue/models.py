@@ -166,6 +166,13 @@ class ExerciseQuerySet(models.QuerySet):
         carries = Exercise.patterns.through.objects.filter(exercise_id=OuterRef("pk"))
         return self.annotate(has_cautions=Exists(carries))
 
+    def with_warning_flag(self, pattern_codes):
+        """Annotate `has_warning`: the exercise carries one of these movement patterns."""
+        carries = Exercise.patterns.through.objects.filter(
+            exercise_id=OuterRef("pk"), movementpattern__code__in=pattern_codes
+        )
+        return self.annotate(has_warning=Exists(carries))
+
     def search(self, text):
         text = text.strip()
         if not text:

@@ -133,15 +133,6 @@ class RoutineForm(forms.ModelForm):
         return name
 
 
-class ExercisePickerForm(forms.Form):
-    """Search and filter on the add-exercise page (GET)."""
-
-    q = forms.CharField(label="Search exercises", required=False, max_length=100)
-    suitable = forms.BooleanField(
-        label="Only exercises suitable for my profile", required=False
-    )
-
-
 DOSE_FIELDS = ("sets", "reps", "minutes", "load_kg", "notes")
 
 

@@ -130,6 +130,28 @@ def week_days(check: WeekCheck) -> list[ShownDay]:
 
 
 @dataclass
+class WeekSummary:
+    """What needs doing first: the week's flagged exercises, each once, in the week's order."""
+
+    attention: list[ShownItem]  # a danger not yet confirmed
+    confirmed_danger: list[ShownItem]
+    take_care: list[ShownItem]
+
+
+def week_summary(days: list[ShownDay]) -> WeekSummary:
+    summary = WeekSummary([], [], [])
+    for day in days:
+        for shown in day.items:
+            if shown.needs_acknowledgement:
+                summary.attention.append(shown)
+            elif shown.highest == safety.DANGER:
+                summary.confirmed_danger.append(shown)
+            elif shown.highest == safety.CAUTION:
+                summary.take_care.append(shown)
+    return summary
+
+
+@dataclass
 class ExerciseSheet:
     """One exercise of the printed sheet: its steps, and what the week's items of it raise."""
 
