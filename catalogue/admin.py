@@ -43,7 +43,7 @@ class ExerciseAdmin(admin.ModelAdmin):
     ]
     search_fields = ["name", "slug", "summary", "steps__text"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["alternatives"]
+    autocomplete_fields = ["alternatives", "easier_version", "harder_version"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [ExerciseStepInline]
     actions = ["publish", "retire"]
@@ -93,6 +93,14 @@ class ExerciseAdmin(admin.ModelAdmin):
             "Safety",
             {"fields": ["patterns", "load_threshold_kg", "cautions", "alternatives"]},
         ),
+        (
+            "Progression",
+            {
+                "fields": ["easier_version", "harder_version"],
+                "description": "When a patient rates a strength exercise easy three times "
+                "in a row, BoneFit offers the harder version (if it is safe for them).",
+            },
+        ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
@@ -105,7 +113,11 @@ class ExerciseAdmin(admin.ModelAdmin):
         queryset, may_have_duplicates = super().get_search_results(
             request, queryset, search_term
         )
-        if request.GET.get("field_name") == "alternatives":
+        if request.GET.get("field_name") in (
+            "alternatives",
+            "easier_version",
+            "harder_version",
+        ):
             queryset = queryset.exclude(
                 status=Status.RETIRED
             )  # never offer a retired alternative
