@@ -55,7 +55,9 @@ def load_exercises(path=STARTER_FILE):
             new[record["slug"]] = (exercise, record)
         by_slug = {e.slug: e for e in Exercise.objects.all()}
         for exercise, record in new.values():
-            exercise.alternatives.set([by_slug[slug] for slug in record["alternatives"]])
+            exercise.alternatives.set(
+                [by_slug[slug] for slug in record["alternatives"]]
+            )
             # A progression link to an exercise that is not there is left empty.
             exercise.easier_version = by_slug.get(record.get("easier") or "")
             exercise.harder_version = by_slug.get(record.get("harder") or "")
