@@ -110,8 +110,10 @@ class Command(BaseCommand):
             day = start + timedelta(days=offset)
             for item in (i for i in items if i.day == day.weekday()):
                 slug = item.exercise.slug
-                recent = (today - day).days <= 21
-                if not (slug == "sit-to-stand" and recent) and chance.random() > 0.8:
+                age = (today - day).days
+                step_up = slug == "sit-to-stand" and age <= 21
+                hurt = slug == "golf-swing" and 14 < age <= 21
+                if not (step_up or hurt) and chance.random() > 0.8:
                     continue
                 log = SessionLog(
                     user=user,
@@ -129,9 +131,9 @@ class Command(BaseCommand):
                         [Feeling.ABOUT_RIGHT, Feeling.ABOUT_RIGHT, Feeling.EASY, ""]
                     ),
                 )
-                if slug == "sit-to-stand" and recent:
+                if step_up:
                     log.feeling, log.hurt = Feeling.EASY, False
-                if slug == "golf-swing" and 14 < (today - day).days <= 21:
+                if hurt:
                     log.feeling, log.hurt = Feeling.HARD, True
                 logs.append(log)
         SessionLog.objects.bulk_create(logs)
