@@ -43,7 +43,7 @@ class ExerciseAdmin(admin.ModelAdmin):
     ]
     search_fields = ["name", "slug", "summary", "steps__text"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["alternatives", "easier_version", "harder_version"]
+    autocomplete_fields = ["alternatives"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [ExerciseStepInline]
     actions = ["publish", "retire"]
@@ -113,11 +113,7 @@ class ExerciseAdmin(admin.ModelAdmin):
         queryset, may_have_duplicates = super().get_search_results(
             request, queryset, search_term
         )
-        if request.GET.get("field_name") in (
-            "alternatives",
-            "easier_version",
-            "harder_version",
-        ):
+        if request.GET.get("field_name") == "alternatives":
             queryset = queryset.exclude(
                 status=Status.RETIRED
             )  # never offer a retired alternative
