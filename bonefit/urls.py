@@ -17,6 +17,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("catalogue/", include("catalogue.urls")),
     path("routines/", include("routines.urls")),
+    path("", include("routines.plan_urls")),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/me/", account_views.account_page, name="account"),
     path("accounts/me/export/", account_views.account_export, name="account_export"),

@@ -93,6 +93,14 @@ class ExerciseAdmin(admin.ModelAdmin):
             "Safety",
             {"fields": ["patterns", "load_threshold_kg", "cautions", "alternatives"]},
         ),
+        (
+            "Progression",
+            {
+                "fields": ["easier_version", "harder_version"],
+                "description": "When a patient rates a strength exercise easy three times "
+                "in a row, BoneFit offers the harder version (if it is safe for them).",
+            },
+        ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 

@@ -1,6 +1,6 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -252,6 +252,23 @@ class Exercise(models.Model):
         related_name="alternative_to",
         verbose_name="safer alternatives",
     )
+    # Therapists link a progression: the next step up, and the step back down.
+    easier_version = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="harder_of",
+        help_text="A gentler exercise to go back to when this one is too hard.",
+    )
+    harder_version = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="easier_of",
+        help_text="The next step up, offered when a patient finds this one easy.",
+    )
     picture = models.ImageField(
         upload_to="exercises/", blank=True, validators=[validate_picture]
     )
@@ -290,6 +307,11 @@ class Exercise(models.Model):
                 condition=~Q(slug=""),
                 name="exercise_slug_not_empty",
                 violation_error_message="Give the exercise a web address (slug).",
+            ),
+            models.CheckConstraint(
+                condition=~Q(easier_version=F("pk")) & ~Q(harder_version=F("pk")),
+                name="exercise_versions_not_itself",
+                violation_error_message="An exercise cannot be its own easier or harder version.",
             ),
         ]
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from routines import checking
 from routines.forms import DeleteAccountForm, HealthProfileForm, SignUpForm
-from routines.models import HealthProfile, Routine
+from routines.models import HealthProfile, PlanSettings, Routine, SessionLog
 
 
 @login_not_required
@@ -133,6 +133,38 @@ def account_export(request):
             for routine in routines
         ],
     }
+    plan = PlanSettings.objects.filter(user=user).select_related("routine").first()
+    data["plan_settings"] = (
+        None
+        if plan is None
+        else {
+            "routine": plan.routine.name if plan.routine else None,
+            "following_since": plan.following_since,
+            "time_zone": plan.time_zone,
+            "session_time": plan.session_time,
+            "reminder": plan.reminder,
+            "calendar_feed_on": plan.calendar_on,
+        }
+    )
+    data["session_logs"] = [
+        {
+            "date": log.date,
+            "exercise": log.exercise.slug,
+            "exercise_name": log.exercise.name,
+            "sets": log.sets,
+            "reps": log.reps,
+            "minutes": log.minutes,
+            "load_kg": log.load_kg,
+            "feeling": log.feeling,
+            "hurt": log.hurt,
+            "step_up_declined": log.progression_declined,
+            "created_at": log.created_at,
+            "updated_at": log.updated_at,
+        }
+        for log in SessionLog.objects.owned_by(user)
+        .select_related("exercise")
+        .order_by("date", "pk")
+    ]
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
@@ -147,7 +179,7 @@ def account_delete(request):
     if form.is_valid():
         user = request.user
         with transaction.atomic():
-            user.delete()  # cascades to the profile, routines, items and acknowledgements
+            user.delete()  # cascades to the profile, routines, items, logs and plan settings
         logout(request)
         messages.success(
             request, "Your account and everything in it have been deleted. Goodbye."

@@ -1,12 +1,25 @@
+import random
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from catalogue.models import Exercise
-from routines.models import Diagnosis, HealthProfile, Routine, RoutineItem, Weekday
+from routines.models import (
+    Diagnosis,
+    Feeling,
+    HealthProfile,
+    PlanSettings,
+    Routine,
+    RoutineItem,
+    SessionLog,
+    Weekday,
+)
 
 DEMO_USERNAME = "demo"
+DEMO_WEEKS = 8
 DEMO_PASSWORD = "bonefit-demo"  # noqa: S105 - printed in the README on purpose
 
 # (day, slug, sets, reps, minutes)
@@ -65,7 +78,63 @@ class Command(BaseCommand):
                         )
                     )
                 RoutineItem.objects.bulk_create(items)
+            logged = self._seed_logs(user)
         state = "created" if created else "already there"
         self.stdout.write(
             f"Demo patient '{DEMO_USERNAME}' {state} (password: {DEMO_PASSWORD})."
         )
+        if logged:
+            self.stdout.write(f"Logged {logged} demo sessions over {DEMO_WEEKS} weeks.")
+
+    def _seed_logs(self, user):
+        """Follow the demo week and log eight weeks of it, once (idempotent).
+
+        About four sessions in five are done; sit-to-stand felt easy the last three
+        times (so a step up is on offer) and the golf swing hurt once.
+        """
+        if PlanSettings.objects.filter(user=user).exists():
+            return 0
+        routine = Routine.objects.filter(owner=user).order_by("pk").first()
+        if routine is None:
+            return 0
+        settings = PlanSettings(user=user)
+        today = settings.today()
+        start = today - timedelta(weeks=DEMO_WEEKS)
+        PlanSettings.objects.create(
+            user=user, routine=routine, following_since=start, reminder=True
+        )
+        items = list(routine.items.select_related("routine", "exercise"))
+        chance = random.Random(8)  # noqa: S311 - demo data, the same on every machine
+        logs = []
+        for offset in range((today - start).days):
+            day = start + timedelta(days=offset)
+            for item in (i for i in items if i.day == day.weekday()):
+                slug = item.exercise.slug
+                age = (today - day).days
+                step_up = slug == "sit-to-stand" and age <= 21
+                hurt = slug == "golf-swing" and 14 < age <= 21
+                if not (step_up or hurt) and chance.random() > 0.8:
+                    continue
+                log = SessionLog(
+                    user=user,
+                    item=item,
+                    exercise=item.exercise,
+                    date=day,
+                    sets=item.sets,
+                    reps=item.reps,
+                    minutes=item.minutes,
+                    load_kg=item.load_kg,
+                    weight_bearing=item.exercise.weight_bearing,
+                    strengthening=item.exercise.strengthening,
+                    trains_balance=item.exercise.trains_balance,
+                    feeling=chance.choice(
+                        [Feeling.ABOUT_RIGHT, Feeling.ABOUT_RIGHT, Feeling.EASY, ""]
+                    ),
+                )
+                if step_up:
+                    log.feeling, log.hurt = Feeling.EASY, False
+                if hurt:
+                    log.feeling, log.hurt = Feeling.HARD, True
+                logs.append(log)
+        SessionLog.objects.bulk_create(logs)
+        return len(logs)
