@@ -634,19 +634,20 @@ class RoutineItem(models.Model):
         Returns False and changes nothing when the item was changed since the page that
         offered the step was drawn (`version` is the one that page showed).
         """
-        with transaction.atomic():
-            current = RoutineItem.objects.select_for_update().get(pk=self.pk)
-            if current.version != version:
-                return False
-            if exercise.pk != current.exercise_id:
-                current.forget_acknowledgement()
-            current.exercise = exercise
-            current.sets, current.reps, current.minutes = sets, reps, minutes
-            current.load_kg = load_kg
-            current.save_new_version()
-            Routine.objects.mark_changed(self.routine_id)
+        try:
+            changed = self.change(
+                version=version,
+                exercise=exercise,
+                day=self.day,
+                sets=sets,
+                reps=reps,
+                minutes=minutes,
+                load_kg=load_kg,
+            )
+        except StaleEdit:
+            return False
         self.exercise, self.sets, self.reps = exercise, sets, reps
-        self.minutes, self.load_kg, self.version = minutes, load_kg, current.version
+        self.minutes, self.load_kg, self.version = minutes, load_kg, changed.version
         return True
 
 
