@@ -132,6 +132,7 @@ def _week_context(routine, items=None):
         "profile": profile,
         "days": days,
         "summary": presenting.week_summary(days),
+        "totals": presenting.week_totals(items),
         "week_findings": presenting.week_findings(check),
         "counts": check.counts,
         "item_count": len(items),

@@ -93,3 +93,27 @@ def test_a_retired_exercise_without_alternatives_asks_for_the_therapist(
     page = app.get(routine.get_absolute_url(), user=patient)
     assert "Ask your therapist for a replacement." in page.text
     assert "Consider a safer alternative" not in page.text
+
+
+def test_weekly_totals_against_the_guidelines(app, patient, patterns):
+    walk = make_exercise(name="Brisk walking", weight_bearing=True)
+    squat = make_exercise(name="Sit-to-stand", strengthening=True, weight_bearing=True)
+    stance = make_exercise(name="Tai chi", trains_balance=True, weight_bearing=True)
+    routine = make_routine(owner=patient)
+    make_item(routine, walk, day=0, reps=None, minutes=30)
+    make_item(routine, walk, day=2, reps=None, minutes=10, sets=3)  # 3 times 10 minutes
+    make_item(routine, squat, day=1)
+    make_item(routine, squat, day=3)
+    make_item(routine, stance, day=4, reps=None, minutes=20)
+    page = app.get(routine.get_absolute_url(), user=patient)
+    totals = [
+        re.sub(r"\s+", " ", li.get_text(" ", strip=True))
+        for li in page.html.select(".totals li")
+    ]
+    assert totals == [
+        "Minutes on your feet (weight-bearing): 80 of 150 minutes – not yet enough",
+        "Days with strength exercises: 2 of 2 days – ✔ enough",
+        "Days with balance exercises: 1 of 2 days – not yet enough",
+    ]
+    bars = [rect["width"] for rect in page.html.select(".totals rect.total-fill")]
+    assert bars == ["53", "100", "50"]
