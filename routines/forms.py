@@ -54,6 +54,11 @@ class SignUpForm(UserCreationForm):
     def clean_first_name(self):
         return _plain_text(self.cleaned_data["first_name"])
 
+    def validate_password_for_user(self, user, **kwargs):
+        # What is wrong with the password shows under "Password"; "Password confirmation"
+        # only says when the two differ.
+        super().validate_password_for_user(user, password_field_name="password1")
+
 
 class HealthProfileForm(forms.ModelForm):
     class Meta:
