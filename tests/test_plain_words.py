@@ -7,7 +7,9 @@ pytestmark = pytest.mark.django_db
 
 def field_errors(page, name):
     box = page.html.select_one(f"#div_id_{name}")
-    return " ".join(e.get_text(" ", strip=True) for e in box.select(".invalid-feedback"))
+    return " ".join(
+        e.get_text(" ", strip=True) for e in box.select(".invalid-feedback")
+    )
 
 
 def signup_form(page):
