@@ -57,7 +57,7 @@ class SignUpForm(UserCreationForm):
     def validate_password_for_user(self, user, **kwargs):
         # What is wrong with the password shows under "Password"; "Password confirmation"
         # only says when the two differ.
-        super().validate_password_for_user(user, password_field_name="password1")
+        super().validate_password_for_user(user, password_field_name="password1")  # noqa: S106 - a field name
 
 
 class HealthProfileForm(forms.ModelForm):
