@@ -189,4 +189,3 @@ def redirect_with_next(url_name, request):
     return redirect(
         f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}"
     )
-

@@ -159,11 +159,17 @@ LOGOUT_REDIRECT_URL = "home"
 # Throttling (routines/signin.py, counted in the cache). A browser that has signed in to an
 # account before carries a device cookie and has its own counter, so someone sharing the
 # patient's address (a care home's network) cannot lock the patient out.
-LOGIN_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)  # one account, one address
+LOGIN_FAILURE_LIMIT = env_int(
+    "DJANGO_LOGIN_FAILURE_LIMIT", 5
+)  # one account, one address
 LOGIN_COOLOFF_MINUTES = env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15)
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
-LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("DJANGO_LOGIN_ACCOUNT_FAILURE_LIMIT", 30)  # an hour
-PASSWORD_RESET_ADDRESS_LIMIT = env_int("DJANGO_PASSWORD_RESET_ADDRESS_LIMIT", 10)  # an hour
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int(
+    "DJANGO_LOGIN_ACCOUNT_FAILURE_LIMIT", 30
+)  # an hour
+PASSWORD_RESET_ADDRESS_LIMIT = env_int(
+    "DJANGO_PASSWORD_RESET_ADDRESS_LIMIT", 10
+)  # an hour
 PASSWORD_RESET_EMAIL_LIMIT = env_int("DJANGO_PASSWORD_RESET_EMAIL_LIMIT", 3)  # an hour
 SIGNUP_ADDRESS_LIMIT = env_int("DJANGO_SIGNUP_ADDRESS_LIMIT", 10)  # an hour
 # How many proxies append to X-Forwarded-For in front of gunicorn (bonefit/network.py).

@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 
-from catalogue.pictures import delete_after_commit
 from catalogue.models import Exercise, ExerciseStep, MovementPattern, Status
+from catalogue.pictures import delete_after_commit
 
 
 class ExerciseStepInline(admin.StackedInline):

@@ -31,7 +31,9 @@ def reencode(upload) -> SimpleUploadedFile:
     upload.seek(0)
     with Image.open(upload) as original:
         image_format = original.format
-        image = ImageOps.exif_transpose(original)  # turn it upright, as the camera meant
+        image = ImageOps.exif_transpose(
+            original
+        )  # turn it upright, as the camera meant
     if image_format == "JPEG":
         image = image.convert("L" if image.mode in ("L", "1") else "RGB")
     elif image.mode not in ("RGB", "RGBA", "L", "LA"):

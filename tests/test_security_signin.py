@@ -86,7 +86,9 @@ def test_password_spraying_from_one_address_is_stopped():
     """The probe: 30 user names × 1 wrong password from one address all got 200."""
     for n in range(30):
         make_user(f"user{n}", password=PASSWORD)
-    answers = [login(Client(), f"user{n}", "Winter2026!").status_code for n in range(30)]
+    answers = [
+        login(Client(), f"user{n}", "Winter2026!").status_code for n in range(30)
+    ]
     assert answers[:20] == [200] * 20
     assert answers[20:] == [429] * 10
     # another address is not affected
@@ -131,7 +133,10 @@ def test_a_locked_out_patient_resets_the_password_and_is_signed_in(client):
     form_page = client.get(link, follow=True)
     response = client.post(
         form_page.redirect_chain[-1][0],
-        {"new_password1": "a-brand-new-pass-77", "new_password2": "a-brand-new-pass-77"},
+        {
+            "new_password1": "a-brand-new-pass-77",
+            "new_password2": "a-brand-new-pass-77",
+        },
         follow=True,
     )
     assertContains(response, "You are logged in")
@@ -157,7 +162,9 @@ def test_password_reset_mails_are_limited_per_email_and_per_address(client):
     # one address asking for many e-mails is limited too (and learns nothing about them)
     for n in range(10):
         Client().post(
-            "/accounts/password_reset/", {"email": f"x{n}@example.org"}, REMOTE_ADDR="10.1.1.1"
+            "/accounts/password_reset/",
+            {"email": f"x{n}@example.org"},
+            REMOTE_ADDR="10.1.1.1",
         )
     refused = Client().post(
         "/accounts/password_reset/", {"email": "y@example.org"}, REMOTE_ADDR="10.1.1.1"
@@ -436,21 +443,23 @@ def test_a_patient_turns_on_two_step_sign_in_from_the_account_page(app, patient)
     assert client.get("/routines/")["Location"].startswith("/accounts/two-factor/")
 
 
-def test_a_patient_can_turn_it_off_with_a_code_but_staff_cannot(
-    patient, staff_member
-):
+def test_a_patient_can_turn_it_off_with_a_code_but_staff_cannot(patient, staff_member):
     _device, codes = two_factor.enrol(patient)
     client = Client()
     login(client, "alice", "a-long-enough-pass-123")
     client.post("/accounts/two-factor/", {"code": codes[0]})
-    response = client.post("/accounts/me/two-factor/off/", {"code": codes[1]}, follow=True)
+    response = client.post(
+        "/accounts/me/two-factor/off/", {"code": codes[1]}, follow=True
+    )
     assertContains(response, "Two-step sign-in is off")
     assert not TOTPDevice.objects.filter(user=patient).exists()
     staff_client = Client()
     _device, staff_codes = two_factor.enrol(staff_member)
     login(staff_client, "terry", PASSWORD)
     staff_client.post("/accounts/two-factor/", {"code": staff_codes[0]})
-    refused = staff_client.post("/accounts/me/two-factor/off/", {"code": staff_codes[1]})
+    refused = staff_client.post(
+        "/accounts/me/two-factor/off/", {"code": staff_codes[1]}
+    )
     assert refused.status_code == 403
     assert TOTPDevice.objects.filter(user=staff_member).exists()
 
@@ -471,8 +480,12 @@ def test_half_signed_in_person_sees_no_health_data(patient):
     make_profile  # noqa: B018 - the patient fixture already has a profile
     client = Client()
     login(client, "alice", "a-long-enough-pass-123")
-    for url in ("/routines/", "/routines/profile/", "/accounts/me/export/",
-                "/accounts/me/two-factor/"):
+    for url in (
+        "/routines/",
+        "/routines/profile/",
+        "/accounts/me/export/",
+        "/accounts/me/two-factor/",
+    ):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/accounts/two-factor/"), url
