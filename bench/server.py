@@ -51,6 +51,7 @@ def production_server(*, workers=2, setup_script="", extra_env=None):
             "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
             "DJANGO_STATIC_ROOT": str(folder / "static"),
             "DJANGO_LOGIN_FAILURE_LIMIT": "1000",
+            "DJANGO_EMAIL_DISABLED": "true",
             "PYTHONPATH": str(ROOT),
         }
         | (extra_env or {})

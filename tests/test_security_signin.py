@@ -489,3 +489,87 @@ def test_half_signed_in_person_sees_no_health_data(patient):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/accounts/two-factor/"), url
+
+
+def test_createtherapist_prints_the_enrolment_key_that_then_signs_in(
+    capsys, monkeypatch
+):
+    import io
+    from base64 import b32decode
+    from urllib.parse import parse_qs, urlparse
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    call_command("createtherapist", "tina", "--password-stdin")
+    out = capsys.readouterr().out
+    uri = re.search(r"otpauth://\S+", out)[0]
+    assert urlparse(uri).path.endswith("tina")
+    key = parse_qs(urlparse(uri).query)["secret"][0]
+    shown = re.search(r"Key: ([A-Z2-7 ]+)", out)[1].replace(" ", "")
+    assert shown == key
+    assert "\u2580" in out or "\u2584" in out or "\u2588" in out  # the QR code
+    # the phone, given only that key, makes a code the admin accepts
+    code = (
+        f"{totp(b32decode(key + '=' * (-len(key) % 8)), step=30, t0=0, digits=6):06d}"
+    )
+    client = Client()
+    assert login(client, "tina", PASSWORD).status_code == 302
+    assert (
+        client.post(
+            "/accounts/two-factor/", {"code": code, "next": "/admin/"}
+        ).status_code
+        == 302
+    )
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_demo_therapist_signs_in_with_the_readme_key_and_codes(settings):
+    from base64 import b32decode
+
+    from django.core.management import call_command
+
+    from routines.management.commands import seed_demo
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io_sink())
+    readme = open("README.md").read()
+    assert seed_demo.DEMO_TOTP_SECRET in readme
+    assert seed_demo.DEMO_RECOVERY_CODES[0] in readme
+    key = b32decode(seed_demo.DEMO_TOTP_SECRET.replace(" ", "") + "======")
+    assert key.hex() == seed_demo.DEMO_TOTP_KEY
+    client = Client()
+    assert (
+        login(client, "therapist", seed_demo.DEMO_THERAPIST_PASSWORD).status_code == 302
+    )
+    code = f"{totp(key, step=30, t0=0, digits=6):06d}"
+    assert client.post("/accounts/two-factor/", {"code": code}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    # a recovery code from the README works too, and a second run restores it
+    other = Client()
+    login(other, "therapist", seed_demo.DEMO_THERAPIST_PASSWORD)
+    assert (
+        other.post("/accounts/two-factor/", {"code": "demo-code-01"}).status_code == 302
+    )
+    call_command("seed_demo", stdout=io_sink())
+    assert (
+        two_factor.recovery_codes_left(
+            TOTPDevice.objects.get(user__username="therapist").user
+        )
+        == 10
+    )
+
+
+def test_no_demo_therapist_without_debug(settings):
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    settings.DEBUG = False
+    call_command("seed_demo", stdout=io_sink())
+    assert not User.objects.filter(username="therapist").exists()
+
+
+def io_sink():
+    import io
+
+    return io.StringIO()

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 
 from catalogue.models import Exercise
 from catalogue.roles import THERAPISTS
+from routines import two_factor
 from routines.models import HealthProfile, Routine, RoutineItem, Weekday
 from tests.browser.conftest import axe_violations, log_in
 from tests.factories import make_user
@@ -175,7 +176,11 @@ def test_admin_exercise_change_form_has_no_accessibility_violations(
 ):
     therapist = make_user("terry", password=PASSWORD, is_staff=True)
     therapist.groups.add(Group.objects.get(name=THERAPISTS))
+    _device, codes = two_factor.enrol(therapist)
     log_in(page, live_server.url, "terry", PASSWORD)
+    page.get_by_label("Code").fill(codes[0])  # staff sign in in two steps
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
     exercise = Exercise.objects.get(slug="sit-up")
     failures = {}
     for path in (
