@@ -5,6 +5,7 @@ Each test keeps one probe of docs/security.md. Clocks are moved, never slept on.
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -533,7 +534,7 @@ def test_the_demo_therapist_signs_in_with_the_readme_key_and_codes(settings):
 
     settings.DEBUG = True
     call_command("seed_demo", stdout=io_sink())
-    readme = open("README.md").read()
+    readme = Path("README.md").read_text()
     assert seed_demo.DEMO_TOTP_SECRET in readme
     assert seed_demo.DEMO_RECOVERY_CODES[0] in readme
     key = b32decode(seed_demo.DEMO_TOTP_SECRET.replace(" ", "") + "======")

@@ -17,7 +17,7 @@ DEMO_PASSWORD = "bonefit-demo"  # noqa: S105 - printed in the README on purpose
 DEMO_THERAPIST = "therapist"
 DEMO_THERAPIST_PASSWORD = "bonefit-therapist"  # noqa: S105 - printed in the README
 DEMO_TOTP_KEY = "626f6e656669742d64656d6f2d746f74702d6b6579"  # hex of the key below
-DEMO_TOTP_SECRET = "MJXW 4ZLG NF2C 2ZDF NVXS 25DP ORYC 223F PE"  # base32, for the app
+DEMO_TOTP_SECRET = "MJXW 4ZLG NF2C 2ZDF NVXS 25DP ORYC 223F PE"  # noqa: S105 - README
 DEMO_RECOVERY_CODES = [f"demo-code-{n:02d}" for n in range(1, 11)]
 
 # (day, slug, sets, reps, minutes)
