@@ -124,7 +124,7 @@ def test_pages_with_errors_have_no_accessibility_violations(
     if found := axe_violations(page):
         failures["sign-up errors"] = found
     user = make_user("locked", password=PASSWORD)
-    for _ in range(5):
+    for _ in range(6):  # five wrong passwords, then the sixth try is paused
         page.goto(live_server.url + "/accounts/login/")
         page.get_by_label("Username").fill("locked")
         page.get_by_label("Password").fill("wrong")
