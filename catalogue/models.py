@@ -5,6 +5,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
+from catalogue.pictures import PictureField, picture_path
 from catalogue.validators import validate_picture
 
 
@@ -269,8 +270,12 @@ class Exercise(models.Model):
         related_name="easier_of",
         help_text="The next step up, offered when a patient finds this one easy.",
     )
-    picture = models.ImageField(
-        upload_to="exercises/", blank=True, validators=[validate_picture]
+    picture = PictureField(
+        upload_to=picture_path,
+        blank=True,
+        validators=[validate_picture],
+        help_text="A JPEG, PNG or WebP image, at most 5 MB. It is stored under a new "
+        "name, without its camera details (EXIF).",
     )
     picture_description = models.CharField(
         max_length=200,

@@ -1,12 +1,15 @@
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from catalogue.models import Exercise
+from catalogue.roles import ensure_therapists_group
+from routines import two_factor
 from routines.models import (
     Diagnosis,
     Feeling,
@@ -21,6 +24,14 @@ from routines.models import (
 DEMO_USERNAME = "demo"
 DEMO_WEEKS = 8
 DEMO_PASSWORD = "bonefit-demo"  # noqa: S105 - printed in the README on purpose
+
+# A demo therapist for `make run` only (never without DEBUG): staff sign in with a second
+# step, so the demo's authenticator key and recovery codes are fixed and in the README.
+DEMO_THERAPIST = "therapist"
+DEMO_THERAPIST_PASSWORD = "bonefit-therapist"  # noqa: S105 - printed in the README
+DEMO_TOTP_KEY = "626f6e656669742d64656d6f2d746f74702d6b6579"  # hex of the key below
+DEMO_TOTP_SECRET = "MJXW 4ZLG NF2C 2ZDF NVXS 25DP ORYC 223F PE"  # noqa: S105 - README
+DEMO_RECOVERY_CODES = [f"demo-code-{n:02d}" for n in range(1, 11)]
 
 # (day, slug, sets, reps, minutes)
 DEMO_WEEK = [
@@ -85,6 +96,28 @@ class Command(BaseCommand):
         )
         if logged:
             self.stdout.write(f"Logged {logged} demo sessions over {DEMO_WEEKS} weeks.")
+        if settings.DEBUG:
+            self._demo_therapist()
+
+    def _demo_therapist(self):
+        User = get_user_model()
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(
+                username=DEMO_THERAPIST,
+                defaults={"first_name": "Terry", "is_staff": True},
+            )
+            if created:
+                user.set_password(DEMO_THERAPIST_PASSWORD)
+                user.save()
+                user.groups.add(ensure_therapists_group())
+                two_factor.enrol(user, key=DEMO_TOTP_KEY)
+            # Fresh recovery codes on every run, so the README's always work.
+            two_factor.new_recovery_codes(user, list(DEMO_RECOVERY_CODES))
+        self.stdout.write(
+            f"Demo therapist '{DEMO_THERAPIST}' (password: {DEMO_THERAPIST_PASSWORD}); "
+            f"second step: authenticator key {DEMO_TOTP_SECRET}, or a recovery code "
+            f"{DEMO_RECOVERY_CODES[0]} … {DEMO_RECOVERY_CODES[-1]}."
+        )
 
     def _seed_logs(self, user):
         """Follow the demo week and log eight weeks of it, once (idempotent).
@@ -97,8 +130,7 @@ class Command(BaseCommand):
         routine = Routine.objects.filter(owner=user).order_by("pk").first()
         if routine is None:
             return 0
-        settings = PlanSettings(user=user)
-        today = settings.today()
+        today = PlanSettings(user=user).today()
         start = today - timedelta(weeks=DEMO_WEEKS)
         PlanSettings.objects.create(
             user=user, routine=routine, following_since=start, reminder=True
