@@ -19,7 +19,7 @@ _serial = count(1)
 
 
 def make_patterns():
-    """The nine movement patterns with SAFETY.md's defaults."""
+    """The movement patterns with the default rules of routines.safety."""
     for code, rule in safety.DEFAULT_RULES.items():
         MovementPattern.objects.get_or_create(
             code=code,
