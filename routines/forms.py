@@ -134,9 +134,9 @@ class HealthProfileForm(forms.ModelForm):
             self.add_error(
                 "fragility_fractures",
                 forms.ValidationError(
-                    f"You ticked {places} places, so you have broken at least {places} "
-                    f"bones, but you answered {said}. Please correct the number or the "
-                    "places.",
+                    f"You ticked {places} place{'s' if places != 1 else ''}, so you have "
+                    f"broken at least {places} bone{'s' if places != 1 else ''}, but you "
+                    f"answered {said}. Please correct the number or the places.",
                     code="fewer_than_places",
                 ),
             )
