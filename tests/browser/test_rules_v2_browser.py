@@ -107,3 +107,21 @@ def test_printed_sheet_leaves_out_unconfirmed_danger_steps(page, live_server, ha
     sheet = page.locator("article", has=page.get_by_role("heading", name="Jumping"))
     assert "Steps not printed" in sheet.inner_text()
     assert sheet.locator("ol").count() == 0
+
+
+def test_new_pages_have_no_accessibility_violations(page, live_server, harold):
+    failures = {}
+    for path in ("/moving-safely/", "/catalogue/floor-transfer/", "/catalogue/bridge/"):
+        page.goto(live_server.url + path)
+        if violations := axe_violations(page):
+            failures[path] = violations
+    log_in(page, live_server.url, "harold", PASSWORD)
+    for path in (
+        "/routines/profile/",
+        "/catalogue/heel-drops/",
+        f"/routines/{harold.pk}/items/add/?exercise=bridge&day=tue",
+    ):
+        page.goto(live_server.url + path)
+        if violations := axe_violations(page):
+            failures[path] = violations
+    assert failures == {}
