@@ -35,6 +35,11 @@ def dose_in_words(sets, reps, minutes, load_kg=None):
     return ", ".join(parts)
 
 
+# Two starter entries that other pages point to.
+FLOOR_TRANSFER_SLUG = "floor-transfer"
+MOVING_SAFELY_SLUG = "moving-safely"
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
@@ -48,6 +53,7 @@ class Category(models.TextChoices):
     POSTURE = "posture", "Posture and back"
     FLEXIBILITY = "flexibility", "Stretching"
     AEROBIC = "aerobic", "Fitness without weight-bearing"
+    DAILY_LIFE = "daily_life", "Daily life"
 
 
 class Position(models.TextChoices):
@@ -79,6 +85,8 @@ class Impact(models.TextChoices):
 
 
 class Severity(models.TextChoices):
+    # "none": the movement raises no warning at that risk level.
+    NONE = "none", "No warning"
     INFO = "info", "Good to know"
     CAUTION = "caution", "Take care"
     DANGER = "danger", "Danger"
@@ -93,6 +101,7 @@ class PatternCode(models.TextChoices):
     HEAVY_LOAD = "HEAVY_LOAD", "Heavy lifting"
     HIGH_IMPACT = "HIGH_IMPACT", "Jumping, running or hard landings"
     LONG_LEVER_SUPINE = "LONG_LEVER_SUPINE", "Lifting both straight legs lying down"
+    MODERATE_IMPACT = "MODERATE_IMPACT", "Brief impacts, like heel drops or stamping"
     FALL_RISK = "FALL_RISK", "Balancing with nothing to hold"
 
 
@@ -110,7 +119,9 @@ class MovementPattern(models.Model):
         "severity for osteoporosis", max_length=10, choices=Severity
     )
     high_risk = models.CharField(
-        "severity after a spine or hip fracture", max_length=10, choices=Severity
+        "severity for higher risk (a spine or hip fracture, or two or more broken bones)",
+        max_length=10,
+        choices=Severity,
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -193,7 +204,13 @@ class Exercise(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     category = models.CharField("type", max_length=20, choices=Category)
-    position = models.CharField(max_length=10, choices=Position)
+    position = models.CharField(
+        max_length=10,
+        choices=Position,
+        help_text="“On the floor or a mat” marks an exercise that starts from the floor: "
+        "its page, the add-exercise form and the printed sheet first point to “Getting "
+        "down to the floor and up again”.",
+    )
     equipment = models.CharField(
         max_length=12, choices=Equipment, default=Equipment.NONE
     )
@@ -336,6 +353,16 @@ class Exercise(models.Model):
 
     def default_dose_text(self):
         return dose_in_words(self.default_sets, self.default_reps, self.default_minutes)
+
+    @property
+    def has_guide_page(self):
+        """The catalogue entry of "Moving safely every day" leads to its own page."""
+        return self.slug == MOVING_SAFELY_SLUG
+
+    @property
+    def starts_on_floor(self):
+        """Patients must get down to the floor first (and up again afterwards)."""
+        return self.position == Position.FLOOR and self.slug != FLOOR_TRANSFER_SLUG
 
 
 class ExerciseStep(models.Model):

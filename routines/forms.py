@@ -1,7 +1,7 @@
 import uuid
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
@@ -9,7 +9,13 @@ from django.db.models import Q
 
 from catalogue.models import Exercise, Status
 from routines import checking, safety
-from routines.models import HealthProfile, Routine, RoutineItem, Weekday
+from routines.models import (
+    FractureCount,
+    HealthProfile,
+    Routine,
+    RoutineItem,
+    Weekday,
+)
 
 DAY_CHOICES = [
     (code, label) for code, label in zip(safety.DAYS, Weekday.labels, strict=True)
@@ -65,6 +71,7 @@ class HealthProfileForm(forms.ModelForm):
         model = HealthProfile
         fields = [
             "diagnosis",
+            "fragility_fractures",
             "fracture_spine",
             "fracture_hip",
             "fracture_wrist",
@@ -75,16 +82,31 @@ class HealthProfileForm(forms.ModelForm):
         ]
         widgets = {
             "diagnosis": forms.RadioSelect,
+            "fragility_fractures": forms.RadioSelect,
             "restrictions": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {
+            "fragility_fractures": {
+                "required": "Choose how many bones you have broken. Choose None if none.",
+                "invalid_choice": "Choose None, One, Two or Three or more.",
+            }
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A ModelForm adds an empty "---------" choice to a field with a default; the
+        # question always has an answer.
+        self.fields["fragility_fractures"].choices = FractureCount.choices
         self.helper = FormHelper()
         self.helper.layout = Layout(
             "diagnosis",
             Fieldset(
-                "Have you broken a bone after a minor fall or bump since the age of 50?",
+                "Broken bones",
+                "fragility_fractures",
+                HTML(
+                    '<p id="fracture-sites-hint">If you have broken any, tick every '
+                    "place. Leave them all empty if you have not.</p>"
+                ),
                 "fracture_spine",
                 "fracture_hip",
                 "fracture_wrist",
@@ -97,6 +119,33 @@ class HealthProfileForm(forms.ModelForm):
 
     def clean_restrictions(self):
         return _plain_text(self.cleaned_data["restrictions"])
+
+    def clean(self):
+        cleaned = super().clean()
+        count = cleaned.get("fragility_fractures")
+        if count is None:
+            return cleaned
+        places = sum(
+            bool(cleaned.get(name))
+            for name in (
+                "fracture_spine",
+                "fracture_hip",
+                "fracture_wrist",
+                "fracture_other",
+            )
+        )
+        if count < FractureCount.THREE_OR_MORE and places > count:
+            said = FractureCount(count).label.lower()
+            self.add_error(
+                "fragility_fractures",
+                forms.ValidationError(
+                    f"You ticked {places} place{'s' if places != 1 else ''}, so you have "
+                    f"broken at least {places} bone{'s' if places != 1 else ''}, but you "
+                    f"answered {said}. Please correct the number or the places.",
+                    code="fewer_than_places",
+                ),
+            )
+        return cleaned
 
 
 class RoutineForm(forms.ModelForm):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalogue.forms import ExerciseFilterForm
 from catalogue.models import Exercise, ExerciseStep, Status
-from routines import checking, presenting, safety
+from routines import checking, presenting, printing, safety
 from routines.forms import (
     ConfirmDangerForm,
     RoutineForm,
@@ -204,7 +204,8 @@ def routine_print(request, routine):
         steps[step.exercise_id].append(step)
     for sheet in sheets:
         sheet.steps = steps[sheet.exercise.pk]
-    context.update(sheets=sheets, printed_on=timezone.localdate())
+    context.update(printed_on=timezone.localdate())
+    context.update(printing.sheet_context(context["days"], sheets))
     return render(request, "routines/routine_print.html", context)
 
 
