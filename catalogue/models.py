@@ -77,6 +77,22 @@ class Equipment(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Dosing(models.TextChoices):
+    """How an exercise is measured: the item form asks only for what applies."""
+
+    REPS = "reps", "Repetitions (sets of a number of times)"
+    TIME = "time", "Time (minutes)"
+    EITHER = "either", "Either repetitions or time"
+
+    @classmethod
+    def from_defaults(cls, reps, minutes):
+        if minutes and not reps:
+            return cls.TIME
+        if reps and not minutes:
+            return cls.REPS
+        return cls.EITHER
+
+
 class Impact(models.TextChoices):
     NONE = "none", "None"
     LOW = "low", "Low"
@@ -236,6 +252,13 @@ class Exercise(models.Model):
     default_minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(240)]
     )
+    dosing = models.CharField(
+        "measured in",
+        max_length=6,
+        choices=Dosing,
+        default=Dosing.EITHER,
+        help_text="What a patient gives for this exercise: repetitions, minutes, or either.",
+    )
     dose_notes = models.CharField(
         "usual dose, in words",
         max_length=300,
@@ -324,6 +347,9 @@ class Exercise(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(impact__in=Impact.values), name="exercise_impact_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(dosing__in=Dosing.values), name="exercise_dosing_valid"
             ),
             models.CheckConstraint(
                 condition=~Q(slug=""),

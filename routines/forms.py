@@ -7,7 +7,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.db.models import Q
 
-from catalogue.models import Exercise, Status
+from catalogue.models import Dosing, Exercise, Status
 from routines import checking, safety
 from routines.models import (
     FractureCount,
@@ -188,6 +188,11 @@ class RoutineForm(forms.ModelForm):
 
 
 DOSE_FIELDS = ("sets", "reps", "minutes", "load_kg", "notes")
+DOSE_FIELDS_FOR = {
+    Dosing.REPS: ("sets", "reps", "load_kg"),
+    Dosing.TIME: ("minutes",),
+    Dosing.EITHER: ("sets", "reps", "minutes", "load_kg"),
+}
 
 
 class RoutineItemForm(forms.ModelForm):
@@ -275,16 +280,64 @@ class RoutineItemForm(forms.ModelForm):
         self.fields["version"].error_messages["required"] = (
             "This page is out of date. Please open the exercise again from your week."
         )
+        self.dosing = self._dosing()
+        self._keep_dose_fields_that_apply()
         self.helper = FormHelper()
         self.helper.form_tag = False
+        dose = [
+            name
+            for name in ("sets", "reps", "minutes", "load_kg")
+            if name in self.fields
+        ]
         self.helper.layout = Layout(
             "exercise",
             "version",
             "submission_token",
             "day",
-            Row(Column("sets"), Column("reps"), css_class="g-3"),
-            Row(Column("minutes"), Column("load_kg"), css_class="g-3"),
+            *(
+                Row(*(Column(name) for name in dose[n : n + 2]), css_class="g-3")
+                for n in range(0, len(dose), 2)
+            ),
             "notes",
+        )
+
+    def _dosing(self):
+        """How the chosen exercise is measured (Dosing.EITHER when it is not known)."""
+        slug = (
+            self.data.get("exercise") if self.is_bound else self.initial.get("exercise")
+        )
+        if self.instance.exercise_id and slug == self.instance.exercise.slug:
+            exercise = self.instance.exercise
+        elif slug:
+            exercise = Exercise.objects.filter(slug=slug).only("dosing").first()
+        else:
+            exercise = None
+        return Dosing(exercise.dosing) if exercise else Dosing.EITHER
+
+    def _keep_dose_fields_that_apply(self):
+        """Ask only for what the exercise is measured in; a value the item already has
+        stays on the form, so it can be seen and cleared."""
+        applies = DOSE_FIELDS_FOR[self.dosing]
+        for name in ("sets", "reps", "minutes", "load_kg"):
+            if name not in applies and getattr(self.instance, name) is None:
+                del self.fields[name]
+        needed = {Dosing.REPS: "reps", Dosing.TIME: "minutes"}.get(self.dosing)
+        if needed:
+            self.fields[needed].required = True
+            self.fields[needed].error_messages["required"] = (
+                "Give the number of times (repetitions)."
+                if needed == "reps"
+                else "Give the number of minutes."
+            )
+
+    @property
+    def dose_hint(self):
+        return {
+            Dosing.REPS: "Give the number of times (repetitions), and how many sets.",
+            Dosing.TIME: "Give the number of minutes.",
+        }.get(
+            self.dosing,
+            "Give a number of repetitions, or a number of minutes (or both).",
         )
 
     def clean_day(self):
@@ -339,7 +392,7 @@ class RoutineItemForm(forms.ModelForm):
             "confirmed": {f.code for f in self.danger_findings}
             if data.get("acknowledge_danger")
             else (),
-            **{name: data[name] for name in DOSE_FIELDS},
+            **{name: data.get(name) for name in DOSE_FIELDS},
         }
 
     def save(self, commit=True):
