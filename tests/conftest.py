@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.test import Client
 
 from catalogue.roles import THERAPISTS
@@ -43,6 +44,12 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         report.longrepr = f"browser test skipped under CI: {report.longrepr}"
     return report
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: with REDIS_URL set it outlives the process."""
+    cache.clear()
 
 
 @pytest.fixture
