@@ -222,6 +222,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # The catalogue asks this function which exercises suit the signed-in patient;
 # it lives in routines so that catalogue never imports routines.
 CATALOGUE_SUITABILITY = "routines.checking.suitable_exercise_ids"
+CATALOGUE_UNSUITABLE_PATTERNS = "routines.checking.unsuitable_pattern_codes"
 CATALOGUE_PERSONAL_SEVERITIES = "routines.checking.severities_for_user"
 
 # Security: HTTPS settings default on in production, off in DEBUG.

@@ -205,6 +205,31 @@ def suitable_exercise_ids(user, exercises: Iterable[Exercise]) -> set[int]:
     return suitable
 
 
+def unsuitable_pattern_codes(user) -> set[str]:
+    """The movement patterns that make an exercise unsuitable for this user: one query.
+
+    The same test as suitable_exercise_ids, asked once per pattern instead of once per
+    exercise, so the catalogue can filter thousands of exercises in SQL. Each pattern gives
+    its own finding, so an exercise is suitable exactly when none of its patterns is here.
+    """
+    profile = (
+        HealthProfile.for_user(user).as_facts()
+        if user.is_authenticated
+        else safety.CAUTIOUS_PROFILE
+    )
+    rules = pattern_rules()
+    unsuitable = set()
+    for code in rules:
+        probe = safety.Exercise(slug="probe", patterns=frozenset({code}))
+        item = safety.Item(day="mon", exercise=probe, reps=1)
+        if any(
+            f.severity != safety.INFO
+            for f in safety.item_findings(profile, item, rules)
+        ):
+            unsuitable.add(code)
+    return unsuitable
+
+
 def routine_checks(user, profile):
     """Check every routine of `user` in a fixed number of queries: {routine: WeekCheck}."""
     routines = list(Routine.objects.owned_by(user))
