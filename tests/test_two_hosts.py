@@ -192,6 +192,9 @@ def test_a_session_made_on_one_host_works_on_the_other(hosts):
     assert (
         'action="/accounts/logout/"' in page
     )  # signed in: the page offers to sign out
+    # The session is in the shared Redis (and written through to PostgreSQL).
+    shared = redis.Redis.from_url(env["REDIS_URL"])
+    assert shared.keys("bonefit:*django.contrib.sessions.cached_db*")
     # And signing out on B signs out everywhere.
     status, _, _ = browser.submit(f"{b.url}/routines/", "form[action$='/logout/']")
     assert status == 302
