@@ -24,20 +24,27 @@ def free_port():
 
 
 def manage(env, *args, stdin=None):
-    subprocess.run(
+    """Run a management command; returns what it printed."""
+    return subprocess.run(
         [PYTHON, "manage.py", *args],
         cwd=ROOT,
         env=env,
         check=True,
         input=stdin,
         text=True,
-        stdout=subprocess.DEVNULL,
-    )
+        stdout=subprocess.PIPE,
+    ).stdout
 
 
 @contextmanager
-def production_server(*, workers=2, setup_script="", extra_env=None):
-    """Yield (base_url, env) for a gunicorn server over a fresh SQLite database."""
+def production_server(
+    *, workers=2, setup_script="", extra_env=None, database_url=None, on_start=None
+):
+    """Yield (base_url, env, folder) for a gunicorn server over a fresh database.
+
+    The database is a new SQLite file unless `database_url` names an empty one.
+    `on_start(pid)` is told the gunicorn master's pid (its workers are its children).
+    """
     folder = Path(tempfile.mkdtemp(prefix="bonefit-bench-"))
     port = free_port()
     env = (
@@ -48,7 +55,7 @@ def production_server(*, workers=2, setup_script="", extra_env=None):
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SECURE": "false",  # plain http on loopback
-            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+            "DATABASE_URL": database_url or f"sqlite:///{folder / 'db.sqlite3'}",
             "DJANGO_STATIC_ROOT": str(folder / "static"),
             "DJANGO_LOGIN_FAILURE_LIMIT": "1000",
             "PYTHONPATH": str(ROOT),
@@ -60,7 +67,7 @@ def production_server(*, workers=2, setup_script="", extra_env=None):
     manage(env, "collectstatic", "--noinput", "-v0")
     manage(env, "load_catalogue", "-v0")
     if setup_script:
-        manage(env, "shell", "-c", setup_script)
+        env["BENCH_SETUP_OUTPUT"] = manage(env, "shell", "-c", setup_script)
     log = open(folder / "gunicorn.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [
@@ -81,6 +88,8 @@ def production_server(*, workers=2, setup_script="", extra_env=None):
         stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
+    if on_start:
+        on_start(server.pid)
     try:
         for _ in range(100):
             try:
