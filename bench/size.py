@@ -1,9 +1,12 @@
 """The catalogue at size, in-process: median time, gzipped bytes and queries per page.
 
-Run by `make bench` on SQLite and (when PostgreSQL is installed) on a throwaway PostgreSQL
-cluster; by hand: `python bench/size.py [--exercises 5000] [--database-url URL]`.
+Run by `make bench` on SQLite and on a throwaway PostgreSQL cluster; by hand:
+`python bench/size.py [--exercises 5000] [--postgresql | --database-url URL]`.
 Every page is measured uncached (the cache is emptied before each request: the first view
-after any change pays this) and cached. Prints one JSON line last; exits 1 if a target is missed.
+after any change pays this) and cached. The targets (issue 15: 50 ms for the catalogue
+pages, 100 ms for the admin search) are checked against CPU time per request, this process's
+plus its PostgreSQL backend's: the wall-clock median is printed too, but on a shared machine
+it mostly measures the neighbours. Prints one JSON line last; exits 1 if a target is missed.
 """
 
 import argparse
@@ -12,6 +15,7 @@ import json
 import os
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,7 +69,7 @@ def database_cpu_seconds():
 
 
 def measure(client, url, *, cached):
-    """Median wall time, and CPU time per request (this process plus its database backend).
+    """Median wall time, and median CPU time per request (plus its database backend's share).
 
     Wall time on a shared machine measures the neighbours too; CPU time counts only the work
     done for these requests, so the targets are checked against it.
@@ -75,23 +79,25 @@ def measure(client, url, *, cached):
     from django.test.utils import CaptureQueriesContext
 
     client.get(url)  # warm: templates compiled, connection open
-    times = []
-    cpu_start, db_start = time.thread_time(), database_cpu_seconds()
+    times, cpu_times = [], []
+    db_start = database_cpu_seconds()
     for _ in range(RUNS):
         if not cached:
             cache.clear()
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.thread_time()
         response = client.get(url)
+        cpu_times.append((time.thread_time() - cpu_start) * 1000)
         times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (url, response.status_code)
-    cpu = time.thread_time() - cpu_start + database_cpu_seconds() - db_start
+    # The database's share: its clock ticks are too coarse for one request, so the mean.
+    db_ms = (database_cpu_seconds() - db_start) / RUNS * 1000
     if not cached:
         cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     return {
         "ms": round(statistics.median(times), 1),
-        "cpu_ms": round(cpu / RUNS * 1000, 1),
+        "cpu_ms": round(statistics.median(cpu_times) + db_ms, 1),
         "kb_gz": round(len(gzip.compress(response.content, 6)) / 1024, 1),
         "queries": len(queries),
     }
@@ -118,7 +124,24 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--exercises", type=int, default=5000)
     parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--postgresql", action="store_true", help="on a throwaway PostgreSQL cluster"
+    )
     args = parser.parse_args()
+    if args.postgresql:
+        from tests.servers import postgres_bindir, postgres_server
+
+        if not postgres_bindir():
+            print(
+                "PostgreSQL is not installed: apt-get install -y postgresql",
+                file=sys.stderr,
+            )
+            return 2
+        with postgres_server() as url:
+            command = [sys.executable, __file__, "--exercises", str(args.exercises)]
+            return subprocess.run(
+                [*command, "--database-url", url], check=False
+            ).returncode
     folder = tempfile.mkdtemp(prefix="bonefit-size-")
     configure(args.database_url or f"sqlite:///{folder}/db.sqlite3")
 

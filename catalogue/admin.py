@@ -53,7 +53,7 @@ class ExerciseAdmin(admin.ModelAdmin):
     # over the whole catalogue, which at thousands of exercises is most of the page's time.
     show_facets = admin.ShowFacets.ALLOW
     save_on_top = True
-    list_per_page = 50
+    list_per_page = 25  # at 5,000 exercises, rendering the rows is most of the page
     fieldsets = [
         (
             None,
