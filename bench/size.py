@@ -10,10 +10,12 @@ it mostly measures the neighbours. Prints one JSON line last; exits 1 if a targe
 """
 
 import argparse
+import atexit
 import gzip
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -143,6 +145,7 @@ def main():
                 [*command, "--database-url", url], check=False
             ).returncode
     folder = tempfile.mkdtemp(prefix="bonefit-size-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     configure(args.database_url or f"sqlite:///{folder}/db.sqlite3")
 
     from django.contrib.auth.models import User
