@@ -104,6 +104,10 @@ def production_server(
         yield base, env, folder
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a worker stuck on a busy machine
+            server.kill()
+            server.wait(timeout=10)
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
