@@ -34,8 +34,14 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "make bench needs wrk: apt-get install -y wrk" >&2; exit 2; }
-	$(BIN)/python bench/run.py 8
-	$(BIN)/python bench/concurrent_writes.py --writers 20 --writes 25
+	@command -v valgrind >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq valgrind >/dev/null; } || { echo "make bench needs valgrind: apt-get install -y valgrind" >&2; exit 2; }
+	@status=0; \
+	$(BIN)/python bench/run.py --rounds 5 --seconds 3 || status=1; \
+	$(BIN)/python bench/instructions.py || status=1; \
+	$(BIN)/python bench/size.py || status=1; \
+	$(BIN)/python bench/size.py --postgresql || status=1; \
+	$(BIN)/python bench/concurrent_writes.py --writers 20 --writes 25 || status=1; \
+	exit $$status
 
 createtherapist: $(STAMP)
 	@test -n "$(USERNAME)" || (echo "Usage: make createtherapist USERNAME=name" >&2; exit 2)

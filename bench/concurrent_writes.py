@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.server import manage_output, production_server  # noqa: E402
+from bench.server import manage, production_server  # noqa: E402
 
 PASSWORD = "bench-password-123"
 SETUP = """
@@ -161,7 +161,7 @@ def run(writers, writes, database_url=None):
             thread.start()
         for thread in threads:
             thread.join()
-        stored = json.loads(manage_output(env, "shell", "-c", STORED).splitlines()[-1])
+        stored = json.loads(manage(env, "shell", "-c", STORED).splitlines()[-1])
     statuses = Counter(status for _, _, answers in results for status in answers)
     acknowledged = {token for _, token, answers in results if token and 302 in answers}
     per_token = Counter(token for token, _ in stored)

@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,25 +24,15 @@ def free_port():
 
 
 def manage(env, *args, stdin=None):
-    subprocess.run(
+    """Run a management command; returns what it printed."""
+    return subprocess.run(
         [PYTHON, "manage.py", *args],
         cwd=ROOT,
         env=env,
         check=True,
         input=stdin,
         text=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-def manage_output(env, *args):
-    return subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        text=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
     ).stdout
 
 
@@ -50,7 +40,7 @@ def manage_output(env, *args):
 def throwaway_database(server_url, folder):
     """A fresh database for one run: SQLite in `folder`, or a new one on a PostgreSQL server."""
     if not server_url or not server_url.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{folder / 'db.sqlite3'}"
+        yield server_url or f"sqlite:///{folder / 'db.sqlite3'}"
         return
     import psycopg  # noqa: PLC0415 - only for PostgreSQL runs
 
@@ -65,22 +55,21 @@ def throwaway_database(server_url, folder):
 
 
 @contextmanager
-def production_server(*, workers=2, setup_script="", extra_env=None, database_url=None):
+def production_server(
+    *, workers=2, setup_script="", extra_env=None, database_url=None, on_start=None
+):
     """Yield (base_url, env, folder) for a gunicorn server over a fresh database.
 
-    The database is SQLite in a temporary folder, or a new database on the PostgreSQL
-    server of `database_url`.
+    The database is a new SQLite file, or a new database made on the PostgreSQL server
+    of `database_url` and dropped afterwards. `on_start(pid)` is told the gunicorn
+    master's pid (its workers are its children).
     """
     folder = Path(tempfile.mkdtemp(prefix="bonefit-bench-"))
-    with ExitStack() as stack:
-        url = stack.enter_context(throwaway_database(database_url, folder))
-        yield stack.enter_context(
-            _gunicorn(folder, url, workers, setup_script, extra_env)
-        )
+    with throwaway_database(database_url, folder) as url:
+        yield from _serve(folder, url, workers, setup_script, extra_env, on_start)
 
 
-@contextmanager
-def _gunicorn(folder, database_url, workers, setup_script, extra_env):
+def _serve(folder, database_url, workers, setup_script, extra_env, on_start):
     port = free_port()
     env = (
         os.environ
@@ -103,7 +92,7 @@ def _gunicorn(folder, database_url, workers, setup_script, extra_env):
     manage(env, "collectstatic", "--noinput", "-v0")
     manage(env, "load_catalogue", "-v0")
     if setup_script:
-        manage(env, "shell", "-c", setup_script)
+        env["BENCH_SETUP_OUTPUT"] = manage(env, "shell", "-c", setup_script)
     log = open(folder / "gunicorn.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [
@@ -124,6 +113,8 @@ def _gunicorn(folder, database_url, workers, setup_script, extra_env):
         stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
+    if on_start:
+        on_start(server.pid)
     try:
         for _ in range(100):
             try:
@@ -138,6 +129,10 @@ def _gunicorn(folder, database_url, workers, setup_script, extra_env):
         yield base, env, folder
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a worker stuck on a busy machine
+            server.kill()
+            server.wait(timeout=10)
         log.close()
         shutil.rmtree(folder, ignore_errors=True)

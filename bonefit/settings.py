@@ -131,14 +131,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Per-process memory cache: only for fragments whose key already says which version of
-# their inputs they show (the catalogue list, a week of a routine), so workers never disagree.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 5000},
+# The cache holds only fragments whose key already says which version of their inputs they
+# show (the catalogue list, a week of a routine), so workers never disagree about what is current.
+# One host: a per-process memory cache, and sessions in the database; nothing else to run.
+# More than one host: set REDIS_URL (redis://host:6379/0, rediss:// for TLS, or unix://path).
+# Every host then shares one cache, and sessions are read from it and written through to the
+# database (cached_db), so a sign-in on one host is valid on all and survives a Redis restart.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            "REDIS_URL must start with redis://, rediss:// or unix://"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_KEY_PREFIX", "bonefit"),
+            # A Redis that stops answering fails a request in seconds, not minutes.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
-}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -266,8 +288,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # The catalogue asks this function which exercises suit the signed-in patient;
 # it lives in routines so that catalogue never imports routines.
-CATALOGUE_SUITABILITY = "routines.checking.suitable_exercise_ids"
 CATALOGUE_PERSONAL_ADVICE = "routines.checking.advice_for_user"
+CATALOGUE_UNSUITABLE_PATTERNS = "routines.checking.unsuitable_pattern_codes"
 
 # Security: HTTPS settings default on in production, off in DEBUG.
 SECURE = env_bool("DJANGO_SECURE", default=not DEBUG)

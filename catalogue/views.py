@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
 from catalogue.forms import ExerciseFilterForm
 from catalogue.models import Exercise, Severity
 
-
-def suitable_ids(user, exercises):
-    return import_string(settings.CATALOGUE_SUITABILITY)(user, exercises)
+PER_PAGE = 24
+CARD_FIELDS = ["name", "slug", "summary", "category", "position", "weight_bearing"]
 
 
 @login_not_required
@@ -20,20 +21,25 @@ def exercise_list(request):
         .order_by("name", "pk")
     )
     if form.wants_suitable:
-        # Depends on the patient's profile: filtered here and never cached.
-        exercises = list(exercises)
-        keep = suitable_ids(request.user, exercises)
-        exercises = [e for e in exercises if e.pk in keep]
+        # Depends on the patient's profile: filtered in SQL, one page at a time, never cached.
+        unsuitable = import_string(settings.CATALOGUE_UNSUITABLE_PATTERNS)(request.user)
+        exercises = exercises.exclude(patterns__code__in=unsuitable).only(*CARD_FIELDS)
         cache_key, cache_seconds = None, 0
     else:
-        # The same page for everyone: cached (a lazy queryset is never run on a hit)
-        # until the catalogue changes.
+        # The same page for everyone: cached (the queries below never run on a hit)
+        # until the catalogue changes. The query string names the page and the filters.
+        exercises = exercises.only(*CARD_FIELDS)
         cache_key = [Exercise.objects.catalogue_version(), request.GET.urlencode()]
         cache_seconds = 300
+    paginator = Paginator(exercises, PER_PAGE)
+    number = request.GET.get("page")
     context = {
         "form": form,
-        "exercises": exercises,
+        # Lazy: counted and fetched only when the cached fragment has to be rendered.
+        "page": SimpleLazyObject(lambda: paginator.get_page(number)),
         "filtered": form.active,
+        "more_filters": form.is_valid()
+        and any(value for name, value in form.cleaned_data.items() if name != "q"),
         "cache_key": cache_key,
         "cache_seconds": cache_seconds,
     }

@@ -283,14 +283,9 @@ def profile_facts_of(user) -> safety.Profile:
     return safety.CAUTIOUS_PROFILE
 
 
-def suitable_exercise_ids(user, exercises: Iterable[Exercise]) -> set[int]:
-    """Exercises whose movements are at most "good to know" for this user's profile."""
-    ids = {exercise.pk for exercise in exercises}
-    codes = warning_pattern_codes(profile_facts_of(user))
-    flagged = Exercise.patterns.through.objects.filter(
-        exercise_id__in=ids, movementpattern__code__in=codes
-    ).values_list("exercise_id", flat=True)
-    return ids - set(flagged)
+def unsuitable_pattern_codes(user) -> frozenset[str]:
+    """warning_pattern_codes() for a user (the catalogue's hook, see settings)."""
+    return warning_pattern_codes(profile_facts_of(user))
 
 
 def routine_checks(user, profile):

@@ -48,7 +48,8 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters live in the cache: no test may inherit another's tries."""
+    """Every test starts with an empty cache: throttle counters live there, and with
+    REDIS_URL set the cache outlives the process."""
     cache.clear()
     yield
     cache.clear()

@@ -113,6 +113,7 @@ def admin_exercise_form_data(exercise, steps=()):
         "default_sets": "2",
         "default_reps": "10",
         "default_minutes": "",
+        "dosing": exercise.dosing,
         "dose_notes": "",
         "cautions": "",
         "load_threshold_kg": "",
