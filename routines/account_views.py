@@ -5,6 +5,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from routines import checking
 from routines.forms import DeleteAccountForm, HealthProfileForm, SignUpForm
-from routines.models import HealthProfile, Routine
+from routines.models import AccessLog, CareLink, HealthProfile, Routine, display_name
 
 
 @login_not_required
@@ -60,7 +61,9 @@ def profile_edit(request):
 
 
 def _recheck_summary(user, profile):
-    checks = checking.routine_checks(user, profile)
+    checks = checking.routine_checks(
+        user, profile, with_therapist=CareLink.objects.has_therapist(user.pk)
+    )
     if not checks:
         return "Next, make your first routine."
     to_confirm = sum(len(check.items_to_confirm()) for check in checks.values())
@@ -74,9 +77,22 @@ def _recheck_summary(user, profile):
     return f"We checked your {routines} again with your new answers."
 
 
+ACCESS_LOG_PER_PAGE = 20
+
+
 @require_GET
 def account_page(request):
-    return render(request, "accounts/account.html")
+    log = Paginator(AccessLog.objects.of_patient(request.user), ACCESS_LOG_PER_PAGE)
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "links": CareLink.objects.of_patient(request.user).select_related(
+                "therapist"
+            ),
+            "log": log.get_page(request.GET.get("page")),
+        },
+    )
 
 
 @require_GET
@@ -84,7 +100,16 @@ def account_export(request):
     """Everything BoneFit holds about the signed-in patient, as one JSON file."""
     user = request.user
     profile = HealthProfile.objects.filter(user=user).first()
-    routines = Routine.objects.owned_by(user).prefetch_related("items__exercise")
+    routines = (
+        Routine.objects.owned_by(user)
+        .select_related("created_by")
+        .prefetch_related(
+            "items__exercise",
+            "items__added_by",
+            "items__changed_by",
+            "items__reviewed_by",
+        )
+    )
     data = {
         "exported_at": timezone.now(),
         "account": {
@@ -106,9 +131,35 @@ def account_export(request):
             "risk_level": profile.risk_level.value,
             "updated_at": profile.updated_at,
         },
+        "therapists": [
+            {
+                "therapist": link.therapist_name,
+                "started_at": link.started_at,
+                "consent": link.consent_text,
+                "restrictions": link.restrictions,
+                "restrictions_updated_at": link.restrictions_updated_at,
+                "ended_at": link.ended_at,
+                "ended_by": link.ended_by,
+            }
+            for link in CareLink.objects.filter(patient=user).select_related(
+                "therapist"
+            )
+        ],
+        "access_log": [
+            {
+                "at": entry.at,
+                "therapist": entry.therapist_name,
+                "action": entry.action,
+                "what": entry.what,
+            }
+            for entry in AccessLog.objects.filter(patient=user)
+        ],
         "routines": [
             {
                 "name": routine.name,
+                "made_by": display_name(routine.created_by)
+                if routine.created_by_id
+                else None,
                 "created_at": routine.created_at,
                 "updated_at": routine.updated_at,
                 "items": [
@@ -124,6 +175,19 @@ def account_export(request):
                         "notes": item.notes,
                         "danger_acknowledged_at": item.danger_acknowledged_at,
                         "acknowledged": sorted(item.acknowledged),
+                        "therapist_decision": item.review_decision or None,
+                        "therapist_decision_covers": sorted(item.reviewed),
+                        "therapist_note": item.review_note,
+                        "decided_by": display_name(item.reviewed_by)
+                        if item.review_decision
+                        else None,
+                        "decided_at": item.reviewed_at,
+                        "added_by": display_name(item.added_by)
+                        if item.added_by_id
+                        else None,
+                        "changed_by": display_name(item.changed_by)
+                        if item.changed_by_id
+                        else None,
                         "created_at": item.created_at,
                         "updated_at": item.updated_at,
                     }
@@ -147,7 +211,7 @@ def account_delete(request):
     if form.is_valid():
         user = request.user
         with transaction.atomic():
-            user.delete()  # cascades to the profile, routines, items and acknowledgements
+            user.delete()  # cascades to the profile, routines, items, links and access log
         logout(request)
         messages.success(
             request, "Your account and everything in it have been deleted. Goodbye."

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from catalogue.models import PatternCode
 from routines import safety
 from routines.checking import WeekCheck, dangers_to_confirm
-from routines.models import RoutineItem, Weekday
+from routines.models import Review, RoutineItem, Weekday, display_name
 
 SEVERITY_WORDS = {
     safety.DANGER: "Danger",
@@ -63,6 +63,56 @@ class ShownItem:
     first: bool
     last: bool
     own_alternatives: list = ()  # the exercise's alternatives, shown when it is retired
+    with_therapist: bool = False  # the owner shares with a therapist now
+    owner_id: int | None = None
+
+    @property
+    def has_danger(self):
+        return any(f.severity == safety.DANGER for f in self.findings)
+
+    @property
+    def waiting_for_therapist(self):
+        return self.needs_acknowledgement and self.with_therapist
+
+    @property
+    def decision(self):
+        """The therapist's decision that settles this item's dangers: "approved",
+        "advised_against", or "" (none, or the patient confirmed it themselves)."""
+        if not self.has_danger or self.needs_acknowledgement:
+            return ""
+        return self.item.review_decision
+
+    @property
+    def approved(self):
+        return self.decision == Review.APPROVED
+
+    @property
+    def advised_against(self):
+        return self.decision == Review.ADVISED_AGAINST
+
+    @property
+    def reviewer_name(self):
+        return display_name(self.item.reviewed_by)
+
+    @property
+    def added_by_therapist(self):
+        """The name of the therapist who added the item, or "" if the patient did."""
+        added_by = self.item.added_by
+        if added_by is None or added_by.pk == self.owner_id:
+            return ""
+        return display_name(added_by)
+
+    @property
+    def changed_by_therapist(self):
+        """The name of the therapist who changed the item last, if not who added it."""
+        changed_by = self.item.changed_by
+        if (
+            changed_by is None
+            or changed_by.pk == self.owner_id
+            or changed_by.pk == self.item.added_by_id
+        ):
+            return ""
+        return display_name(changed_by)
 
     @property
     def highest(self):
@@ -82,10 +132,7 @@ class ShownItem:
 
     @property
     def acknowledged_danger(self):
-        return (
-            any(f.severity == safety.DANGER for f in self.findings)
-            and not self.needs_acknowledgement
-        )
+        return self.has_danger and not self.needs_acknowledgement
 
 
 @dataclass
@@ -119,10 +166,16 @@ def week_days(check: WeekCheck) -> list[ShownDay]:
                 ShownItem(
                     item=item,
                     findings=_shown(findings, alternatives),
-                    needs_acknowledgement=bool(dangers_to_confirm(item, findings)),
+                    needs_acknowledgement=bool(
+                        dangers_to_confirm(
+                            item, findings, with_therapist=check.with_therapist
+                        )
+                    ),
                     first=index == 0,
                     last=index == len(items) - 1,
                     own_alternatives=check.data.alternatives.get(item.exercise_id, []),
+                    with_therapist=check.with_therapist,
+                    owner_id=check.owner_id,
                 )
             )
         days.append(ShownDay(Weekday(day), shown))

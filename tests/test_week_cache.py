@@ -38,8 +38,9 @@ def test_second_visit_is_served_from_the_cache_with_fewer_queries(
     patient_client, week, django_assert_num_queries
 ):
     patient_client.get(week["url"])
-    # session, user, routine with profile, catalogue version
-    with django_assert_num_queries(4):
+    # session, user, routine with profile, the patient's links with therapists,
+    # catalogue version
+    with django_assert_num_queries(5):
         assertContains(patient_client.get(week["url"]), "Golf swing")
 
 
