@@ -150,7 +150,7 @@ def account_export(request):
                 "at": entry.at,
                 "therapist": entry.therapist_name,
                 "action": entry.action,
-                "what": entry.what,
+                "what": entry.sentence,
             }
             for entry in AccessLog.objects.filter(patient=user)
         ],

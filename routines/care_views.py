@@ -79,11 +79,10 @@ def therapists(request):
     form = ShareCodeForm(request.POST or None)
     if not form.is_valid():
         return _page(request, form, status=400 if form.errors else 200)
+    throttled = too_many_wrong_codes(request)
     share_code = _usable_code(request, form)
     if share_code is None:
-        return _page(
-            request, form, status=429 if too_many_wrong_codes(request) else 400
-        )
+        return _page(request, form, status=429 if throttled else 400)
     therapist = share_code.therapist
     if CareLink.objects.of_patient(request.user).filter(therapist=therapist).exists():
         messages.info(request, f"You already share your plan with {_name(therapist)}.")
@@ -104,14 +103,13 @@ def consent(request):
     """Step two: the patient has read what will be shared, and agrees."""
     form = ConsentForm(request.POST)
     agreed = form.is_valid()
+    throttled = too_many_wrong_codes(request)
     share_code = _usable_code(request, form) if "code" in form.cleaned_data else None
     if share_code is None:  # the code was renewed, expired or tampered with meanwhile
         code_form = ShareCodeForm()
         errors = form.non_field_errors() or form.errors.get("code") or [WRONG_CODE]
         code_form.add_error(None, errors[0])
-        return _page(
-            request, code_form, status=429 if too_many_wrong_codes(request) else 400
-        )
+        return _page(request, code_form, status=429 if throttled else 400)
     if not agreed:
         return render(
             request,

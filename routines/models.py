@@ -1099,7 +1099,14 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.therapist_name} {self.get_action_display().lower()} {self.what}"
+        return f"{self.therapist_name}: {self.sentence}"
+
+    @property
+    def sentence(self):
+        """What happened, as the patient reads it: "Opened your profile and routines"."""
+        if self.action == Access.VIEWED:
+            return f"Opened {self.what}"
+        return self.what[:1].upper() + self.what[1:]
 
     @classmethod
     def record(cls, *, therapist, patient, action, what):

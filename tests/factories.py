@@ -130,3 +130,23 @@ def admin_exercise_form_data(exercise, steps=()):
             f"steps-{i}-text": step.text,
         }
     return data
+
+
+def make_therapist(username=None, **fields):
+    from django.contrib.auth.models import Group
+
+    from catalogue.roles import THERAPISTS
+
+    user = make_user(username, is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name=THERAPISTS))
+    return user
+
+
+def make_link(patient, therapist, **fields):
+    from routines.models import CareLink
+
+    link, _ = CareLink.start(patient=patient, therapist=therapist)
+    if fields:
+        CareLink.objects.filter(pk=link.pk).update(**fields)
+        link.refresh_from_db()
+    return link
