@@ -237,7 +237,9 @@ def test_every_patient_url_is_a_404_once_the_patient_stops_sharing(
     if url.endswith("/send/") and method == "post":
         assert response.status_code == 400  # no longer among the therapist's patients
         assert "No patient shares their plan with you yet" in response.content.decode()
-    elif "/templates/" in url or url.startswith(f"/clinic/routines/{world['t']}/"):
+        assert snapshot() == before
+        return
+    if "/templates/" in url or url.startswith(f"/clinic/routines/{world['t']}/"):
         assert response.status_code == status  # the therapist's own template
         return
     assert response.status_code == 404
