@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format bench createtherapist clean
+.PHONY: run test lint format bench createtherapist audit clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ bench: $(STAMP)
 createtherapist: $(STAMP)
 	@test -n "$(USERNAME)" || (echo "Usage: make createtherapist USERNAME=name" >&2; exit 2)
 	DJANGO_DEBUG=true $(BIN)/python manage.py createtherapist "$(USERNAME)"
+
+# Known-vulnerable dependencies: every installed (pinned) package against PyPI's advisories.
+# Needs the network, so it is not part of `make test`; run it before a release and weekly.
+audit: $(STAMP)
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts

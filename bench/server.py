@@ -93,6 +93,7 @@ def _gunicorn(folder, database_url, workers, setup_script, extra_env):
             "DATABASE_URL": database_url,
             "DJANGO_STATIC_ROOT": str(folder / "static"),
             "DJANGO_LOGIN_FAILURE_LIMIT": "1000",
+            "DJANGO_EMAIL_DISABLED": "true",
             "PYTHONPATH": str(ROOT),
         }
         | (extra_env or {})

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "catalogue",
     "routines",
 ]
@@ -71,14 +74,20 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "bonefit.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: patient pages take small forms, never files.
+    "bonefit.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "bonefit.middleware.PrivateCacheMiddleware",
+    "bonefit.middleware.SessionTimeoutMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "bonefit.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: it turns a lock-out into our plain-words page.
+    # django-axes keeps the sign-in log only; BoneFit's own throttle refuses (see below).
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -116,7 +125,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete: deleted health data is overwritten, not left in free pages.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA secure_delete=ON;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -145,14 +156,46 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "routines:list"
 LOGOUT_REDIRECT_URL = "home"
 
-# Login throttling: lock one account from one address for a while, never a whole clinic.
-AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Throttling (routines/signin.py, counted in the cache). A browser that has signed in to an
+# account before carries a device cookie and has its own counter, so someone sharing the
+# patient's address (a care home's network) cannot lock the patient out.
+LOGIN_FAILURE_LIMIT = env_int(
+    "DJANGO_LOGIN_FAILURE_LIMIT", 5
+)  # one account, one address
+LOGIN_COOLOFF_MINUTES = env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int(
+    "DJANGO_LOGIN_ACCOUNT_FAILURE_LIMIT", 30
+)  # an hour
+PASSWORD_RESET_ADDRESS_LIMIT = env_int(
+    "DJANGO_PASSWORD_RESET_ADDRESS_LIMIT", 10
+)  # an hour
+PASSWORD_RESET_EMAIL_LIMIT = env_int("DJANGO_PASSWORD_RESET_EMAIL_LIMIT", 3)  # an hour
+SIGNUP_ADDRESS_LIMIT = env_int("DJANGO_SIGNUP_ADDRESS_LIMIT", 10)  # an hour
+# How many proxies append to X-Forwarded-For in front of gunicorn (bonefit/network.py).
+# DJANGO_BEHIND_PROXY=true is the older spelling of one proxy.
+TRUSTED_PROXY_COUNT = env_int(
+    "DJANGO_TRUSTED_PROXY_COUNT", 1 if env_bool("DJANGO_BEHIND_PROXY") else 0
+)
+
+# django-axes: only the sign-in log (who signed in, when, from where, with which browser)
+# that the patient downloads with their data and that goes when their account goes.
+AXES_LOCK_OUT_AT_FAILURE = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "bonefit.network.client_ip"
 AXES_VERBOSE = False
+
+# Two-step sign-in (django-otp): staff need it for /admin/ and /clinic/; patients may turn
+# it on. Anyone who has it on confirms a code after their password before any page.
+TWO_FACTOR_REQUIRED_PREFIXES = ("/admin/", "/clinic/")
+OTP_TOTP_ISSUER = os.environ.get("DJANGO_OTP_ISSUER", "BoneFit")
+
+# Sessions: an absolute limit from sign-in, and an idle limit, shorter for staff, who see
+# many patients' health data, than for patients, who may leave the week open while they
+# exercise (bonefit/middleware.py).
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_MAX_DAYS", 14) * 24 * 60 * 60
+SESSION_IDLE_SECONDS_PATIENT = env_int("DJANGO_SESSION_IDLE_MINUTES_PATIENT", 240) * 60
+SESSION_IDLE_SECONDS_STAFF = env_int("DJANGO_SESSION_IDLE_MINUTES_STAFF", 30) * 60
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/London")
@@ -180,18 +223,42 @@ WHITENOISE_MAX_AGE = 0 if DEBUG else 60 * 60 * 24 * 30
 # Upload and request limits: a picture may be up to 5 MB, a form far less.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+# Whole request bodies (file parts included), checked before Django reads them: pictures
+# are uploaded only under these prefixes; every other page takes small forms.
+UPLOAD_PATH_PREFIXES = ("/admin/",)
+UPLOAD_REQUEST_MAX_BYTES = 6 * 1024 * 1024
+FORM_REQUEST_MAX_BYTES = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 PICTURE_MAX_BYTES = 5 * 1024 * 1024
 PICTURE_MAX_PIXELS = 4000 * 4000
 
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+# Mail carries password-reset links. Production needs a real SMTP server, or says
+# DJANGO_EMAIL_DISABLED=true, which turns password reset by e-mail off with a message.
+# Links must never go to the log: the console backend is for DEBUG only.
+EMAIL_DISABLED = env_bool("DJANGO_EMAIL_DISABLED")
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "").strip()
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", default=EMAIL_PORT == 465)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT_SECONDS", 10)
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+elif EMAIL_DISABLED:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+else:
+    raise ImproperlyConfigured(
+        "Set DJANGO_EMAIL_HOST (and DJANGO_EMAIL_HOST_USER, DJANGO_EMAIL_HOST_PASSWORD) "
+        "so password-reset mails reach patients, or DJANGO_EMAIL_DISABLED=true to turn "
+        "password reset by e-mail off."
+    )
+PASSWORD_RESET_BY_EMAIL = not EMAIL_DISABLED
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DJANGO_DEFAULT_FROM_EMAIL", "BoneFit <no-reply@localhost>"
 )
-EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -212,9 +279,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
     "DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=SECURE
 )
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=SECURE)
-BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
-if BEHIND_PROXY:
+if TRUSTED_PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# __Host- cookies are only sent over HTTPS, to this host, for every path: no subdomain and
+# no plain-http page can set or overwrite them.
+if SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+DEVICE_COOKIE_NAME = "__Host-bonefit-device" if SECURE else "bonefit-device"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from catalogue.models import Exercise, ExerciseStep, MovementPattern, Status
+from catalogue.pictures import delete_after_commit
 
 
 class ExerciseStepInline(admin.StackedInline):
@@ -93,8 +94,25 @@ class ExerciseAdmin(admin.ModelAdmin):
             "Safety",
             {"fields": ["patterns", "load_threshold_kg", "cautions", "alternatives"]},
         ),
+        (
+            "Progression",
+            {
+                "fields": ["easier_version", "harder_version"],
+                "description": "When a patient rates a strength exercise easy three times "
+                "in a row, BoneFit offers the harder version (if it is safe for them).",
+            },
+        ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        replaced = ""
+        if change and "picture" in form.changed_data:
+            replaced = form.initial.get("picture") or ""
+            replaced = getattr(replaced, "name", replaced)
+        super().save_model(request, obj, form, change)
+        if replaced and replaced != obj.picture.name:
+            delete_after_commit(obj.picture.storage, replaced)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "patterns":

@@ -54,6 +54,10 @@ class ExerciseFilterForm(forms.Form):
             queryset = queryset.filter(weight_bearing=data["weight_bearing"] == "yes")
         return queryset
 
+    def detail_filters(self):
+        """The filters beyond the search and "suitable", which pages may fold away."""
+        return [self[name] for name in ("category", "position", "equipment")]
+
     @property
     def wants_suitable(self):
         return self.is_valid() and self.cleaned_data.get("suitable")

@@ -1,10 +1,11 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
+from catalogue.pictures import PictureField, picture_path
 from catalogue.validators import validate_picture
 
 
@@ -166,6 +167,13 @@ class ExerciseQuerySet(models.QuerySet):
         carries = Exercise.patterns.through.objects.filter(exercise_id=OuterRef("pk"))
         return self.annotate(has_cautions=Exists(carries))
 
+    def with_warning_flag(self, pattern_codes):
+        """Annotate `has_warning`: the exercise carries one of these movement patterns."""
+        carries = Exercise.patterns.through.objects.filter(
+            exercise_id=OuterRef("pk"), movementpattern__code__in=pattern_codes
+        )
+        return self.annotate(has_warning=Exists(carries))
+
     def search(self, text):
         text = text.strip()
         if not text:
@@ -245,8 +253,29 @@ class Exercise(models.Model):
         related_name="alternative_to",
         verbose_name="safer alternatives",
     )
-    picture = models.ImageField(
-        upload_to="exercises/", blank=True, validators=[validate_picture]
+    # Therapists link a progression: the next step up, and the step back down.
+    easier_version = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="harder_of",
+        help_text="A gentler exercise to go back to when this one is too hard.",
+    )
+    harder_version = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="easier_of",
+        help_text="The next step up, offered when a patient finds this one easy.",
+    )
+    picture = PictureField(
+        upload_to=picture_path,
+        blank=True,
+        validators=[validate_picture],
+        help_text="A JPEG, PNG or WebP image, at most 5 MB. It is stored under a new "
+        "name, without its camera details (EXIF).",
     )
     picture_description = models.CharField(
         max_length=200,
@@ -283,6 +312,11 @@ class Exercise(models.Model):
                 condition=~Q(slug=""),
                 name="exercise_slug_not_empty",
                 violation_error_message="Give the exercise a web address (slug).",
+            ),
+            models.CheckConstraint(
+                condition=~Q(easier_version=F("pk")) & ~Q(harder_version=F("pk")),
+                name="exercise_versions_not_itself",
+                violation_error_message="An exercise cannot be its own easier or harder version.",
             ),
         ]
 

@@ -44,7 +44,7 @@ def load_exercises(path=STARTER_FILE):
             fields = {
                 key: value
                 for key, value in record.items()
-                if key not in {"patterns", "alternatives", "steps"}
+                if key not in {"patterns", "alternatives", "steps", "easier", "harder"}
             }
             exercise = Exercise.objects.create(status=Status.PUBLISHED, **fields)
             exercise.patterns.set([patterns[code] for code in record["patterns"]])
@@ -52,8 +52,15 @@ def load_exercises(path=STARTER_FILE):
                 ExerciseStep(exercise=exercise, order=n, text=text)
                 for n, text in enumerate(record["steps"], start=1)
             )
-            new[record["slug"]] = (exercise, record["alternatives"])
+            new[record["slug"]] = (exercise, record)
         by_slug = {e.slug: e for e in Exercise.objects.all()}
-        for exercise, alternative_slugs in new.values():
-            exercise.alternatives.set([by_slug[slug] for slug in alternative_slugs])
+        for exercise, record in new.values():
+            exercise.alternatives.set(
+                [by_slug[slug] for slug in record["alternatives"]]
+            )
+            # A progression link to an exercise that is not there is left empty.
+            exercise.easier_version = by_slug.get(record.get("easier") or "")
+            exercise.harder_version = by_slug.get(record.get("harder") or "")
+            if exercise.easier_version or exercise.harder_version:
+                exercise.save(update_fields=["easier_version", "harder_version"])
     return len(new)

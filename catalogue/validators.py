@@ -6,7 +6,7 @@ from PIL import Image
 NOT_A_PICTURE = (
     "This file is not a picture we can use. Please upload a JPEG, PNG or WebP image."
 )
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}  # what the message promises
 
 
 def validate_picture(picture):

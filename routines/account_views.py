@@ -1,21 +1,242 @@
-"""The patient's own account: signing up, the health profile, their data, leaving."""
+"""The person's own account: signing in and up, the health profile, their data, leaving."""
 
 import json
 
+import django_otp
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse_lazy
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp.plugins.otp_static.models import StaticDevice
 
-from routines import checking
+from routines import checking, signin, two_factor
+from routines.account_forms import CodeForm, ConfirmAppForm
 from routines.forms import DeleteAccountForm, HealthProfileForm, SignUpForm
-from routines.models import AccessLog, CareLink, HealthProfile, Routine, display_name
+from routines.models import AccessLog as CareAccessLog
+from routines.models import (
+    CareLink,
+    HealthProfile,
+    PlanSettings,
+    Routine,
+    SessionLog,
+    display_name,
+)
+
+
+def too_many_tries(request, limit, template="registration/too_many_requests.html"):
+    """429 in plain words: what happened, how long to wait, what else to do."""
+    response = render(
+        request, template, {"minutes": limit.minutes, "limit": limit}, status=429
+    )
+    response["Retry-After"] = str(limit.seconds)
+    return response
+
+
+def _safe_next(request, default="routines:list"):
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate,
+        allowed_hosts={request.get_host()},
+        require_https=request.is_secure(),
+    ):
+        return candidate
+    return resolve_url(default)
+
+
+# --- signing in and out -------------------------------------------------------------------
+
+
+class SignInView(auth_views.LoginView):
+    """Django's log-in page, throttled by routines.signin (per address, account, browser)."""
+
+    redirect_authenticated_user = True
+
+    def _username(self):
+        return self.request.POST.get("username", "")[:150]
+
+    def post(self, request, *args, **kwargs):
+        limit = signin.login_refusal(request, self._username())
+        if limit is not None:
+            return too_many_tries(request, limit, "registration/locked_out.html")
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        signin.login_failed(self.request, self._username())
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        signin.login_succeeded(self.request, response, form.get_user().get_username())
+        return response
+
+
+@login_not_required
+def admin_login(request):
+    """The admin signs in through the same throttled page (and then the second step)."""
+    return redirect_to_login(_safe_next(request, "admin:index"))
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # Not "cookies": that would also wipe the device cookie that keeps this browser
+        # from being locked out by someone else's wrong passwords. The session and CSRF
+        # cookies are already emptied by the log-out itself.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    """Throttled per address and per e-mail; or a message when mail is turned off."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.PASSWORD_RESET_BY_EMAIL:
+            return render(request, "registration/password_reset_off.html")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        limit = signin.reset_refusal(self.request, form.cleaned_data["email"])
+        if limit is not None:
+            return too_many_tries(self.request, limit)
+        # Django logs a mail that cannot be sent and shows "check your email" all the
+        # same, so the page never tells whether an address has an account.
+        return super().form_valid(form)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password forgets the account's failed sign-ins and signs the person in,
+    so a lock-out never keeps the real owner out."""
+
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        username = self.user.get_username()
+        signin.forgive(username)
+        signin.remember_device(self.request, response, username)
+        return response
+
+
+# --- the second step ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request):
+    next_url = _safe_next(request)
+    if request.user.is_verified() or not two_factor.has_device(request):
+        return redirect(next_url)
+    account = str(request.user.pk)
+    if request.method == "POST" and signin.CODE_ACCOUNT.exceeded(account):
+        return too_many_tries(request, signin.CODE_ACCOUNT)
+    form = CodeForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        django_otp.login(request, form.device)
+        signin.CODE_ACCOUNT.reset(account)
+        if isinstance(form.device, StaticDevice):
+            left = two_factor.recovery_codes_left(request.user)
+            messages.warning(
+                request,
+                f"You used a recovery code. You have {left} left: you can make new "
+                "ones on your account page.",
+            )
+        return redirect(next_url)
+    if form.is_bound:
+        signin.CODE_ACCOUNT.hit(account)
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {"form": form, "next": next_url},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request):
+    user = request.user
+    if two_factor.confirmed_app(user) is not None:
+        return render(
+            request,
+            "accounts/two_factor.html",
+            {
+                "codes_left": two_factor.recovery_codes_left(user),
+                "can_turn_off": not user.is_staff,
+                "form": CodeForm(user=user),
+            },
+        )
+    device = two_factor.pending_app(user)
+    form = ConfirmAppForm(request.POST or None, device=device)
+    if form.is_valid():
+        codes = two_factor.confirm_app(device)
+        django_otp.login(request, device)
+        two_factor.remember(request, True)
+        return render(
+            request,
+            "accounts/two_factor_codes.html",
+            {"codes": codes, "next": _safe_next(request, "account"), "new": True},
+        )
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "secret": two_factor.secret(device),
+            "qr_code": two_factor.qr_code_data_uri(device),
+            "next": _safe_next(request, "account"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def two_factor_new_codes(request):
+    if two_factor.confirmed_app(request.user) is None:
+        return redirect("two_factor_setup")
+    codes = two_factor.new_recovery_codes(request.user)
+    return render(
+        request,
+        "accounts/two_factor_codes.html",
+        {"codes": codes, "next": resolve_url("account"), "new": False},
+    )
+
+
+@require_POST
+def two_factor_turn_off(request):
+    if request.user.is_staff:
+        raise PermissionDenied("Staff accounts keep two-step sign-in.")
+    form = CodeForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return render(
+            request,
+            "accounts/two_factor.html",
+            {
+                "codes_left": two_factor.recovery_codes_left(request.user),
+                "can_turn_off": True,
+                "form": form,
+            },
+            status=400,
+        )
+    two_factor.turn_off(request.user)
+    two_factor.remember(request, False)
+    messages.success(request, "Two-step sign-in is off. Your password alone logs in.")
+    return redirect("account")
 
 
 @login_not_required
@@ -29,18 +250,23 @@ def home(request):
 def signup(request):
     if request.user.is_authenticated:
         return redirect("routines:list")
+    if request.method == "POST" and (limit := signin.signup_refusal(request)):
+        return too_many_tries(request, limit)
     form = SignUpForm(request.POST or None)
     if form.is_valid():
         with transaction.atomic():
             user = form.save()
             HealthProfile.objects.create(user=user)
+        signin.signed_up(request)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,
             "Welcome to BoneFit! Please tell us a little about your bones, so we can warn "
             "you about movements that are risky for you.",
         )
-        return redirect("routines:profile")
+        response = redirect("routines:profile")
+        signin.remember_device(request, response, user.get_username())
+        return response
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -82,7 +308,7 @@ ACCESS_LOG_PER_PAGE = 20
 
 @require_GET
 def account_page(request):
-    log = Paginator(AccessLog.objects.of_patient(request.user), ACCESS_LOG_PER_PAGE)
+    log = Paginator(CareAccessLog.objects.of_patient(request.user), ACCESS_LOG_PER_PAGE)
     return render(
         request,
         "accounts/account.html",
@@ -91,6 +317,7 @@ def account_page(request):
                 "therapist"
             ),
             "log": log.get_page(request.GET.get("page")),
+            "two_factor_on": two_factor.has_device(request),
         },
     )
 
@@ -110,6 +337,8 @@ def account_export(request):
             "items__reviewed_by",
         )
     )
+    routines = Routine.objects.owned_by(user).prefetch_related("items__exercise")
+    username = user.get_username()
     data = {
         "exported_at": timezone.now(),
         "account": {
@@ -152,8 +381,34 @@ def account_export(request):
                 "action": entry.action,
                 "what": entry.sentence,
             }
-            for entry in AccessLog.objects.filter(patient=user)
+            for entry in CareAccessLog.objects.filter(patient=user)
         ],
+        "sign_ins": [
+            {
+                "at": entry.attempt_time,
+                "logged_out_at": entry.logout_time,
+                "address": entry.ip_address,
+                "browser": entry.user_agent,
+            }
+            for entry in AccessLog.objects.filter(username=username).order_by(
+                "-attempt_time"
+            )
+        ],
+        "failed_sign_ins": [
+            {
+                "last_at": entry.attempt_time,
+                "address": entry.ip_address,
+                "browser": entry.user_agent,
+                "failures": entry.failures_since_start,
+            }
+            for entry in AccessAttempt.objects.filter(username=username).order_by(
+                "-attempt_time"
+            )
+        ],
+        "two_step_sign_in": {
+            "on": two_factor.confirmed_app(user) is not None,
+            "recovery_codes_left": two_factor.recovery_codes_left(user),
+        },
         "routines": [
             {
                 "name": routine.name,
@@ -197,6 +452,38 @@ def account_export(request):
             for routine in routines
         ],
     }
+    plan = PlanSettings.objects.filter(user=user).select_related("routine").first()
+    data["plan_settings"] = (
+        None
+        if plan is None
+        else {
+            "routine": plan.routine.name if plan.routine else None,
+            "following_since": plan.following_since,
+            "time_zone": plan.time_zone,
+            "session_time": plan.session_time,
+            "reminder": plan.reminder,
+            "calendar_feed_on": plan.calendar_on,
+        }
+    )
+    data["session_logs"] = [
+        {
+            "date": log.date,
+            "exercise": log.exercise.slug,
+            "exercise_name": log.exercise.name,
+            "sets": log.sets,
+            "reps": log.reps,
+            "minutes": log.minutes,
+            "load_kg": log.load_kg,
+            "feeling": log.feeling,
+            "hurt": log.hurt,
+            "step_up_declined": log.progression_declined,
+            "created_at": log.created_at,
+            "updated_at": log.updated_at,
+        }
+        for log in SessionLog.objects.owned_by(user)
+        .select_related("exercise")
+        .order_by("date", "pk")
+    ]
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
@@ -210,9 +497,15 @@ def account_delete(request):
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if form.is_valid():
         user = request.user
-        with transaction.atomic():
-            user.delete()  # cascades to the profile, routines, items, links and access log
+        username = user.get_username()
         logout(request)
+        with transaction.atomic():
+            # cascades to the profile, routines, items, acknowledgements, devices, the
+            # links with therapists and the therapists' access log
+            user.delete()
+            for log in (AccessLog, AccessAttempt, AccessFailureLog):
+                log.objects.filter(username=username).delete()
+        _checkpoint_sqlite()
         messages.success(
             request, "Your account and everything in it have been deleted. Goodbye."
         )
@@ -223,3 +516,12 @@ def account_delete(request):
         {"form": form},
         status=400 if form.errors else 200,
     )
+
+
+def _checkpoint_sqlite():
+    """Copy SQLite's write-ahead log into the database file and empty it, so deleted
+    health data does not linger in the log (secure_delete then zeroes the freed pages)."""
+    # Inside an outer transaction (tests) there is nothing committed to copy yet.
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

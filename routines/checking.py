@@ -136,6 +136,14 @@ class WeekCheck:
     def counts(self) -> dict[str, int]:
         return safety.counts(self.findings)
 
+    def items_flagged(self, severity: str) -> int:
+        """How many items have `severity` as their highest finding (exercises, not warnings)."""
+        return sum(
+            1
+            for item in self.items
+            if safety.highest(self.by_item.get(item.pk, [])) == severity
+        )
+
     def items_to_confirm(self) -> list[RoutineItem]:
         """The items with a danger still to confirm (or, with a linked therapist, still
         waiting for the therapist's decision)."""
@@ -270,25 +278,34 @@ def dose_after_swap(
     return dose, changes
 
 
+def warning_pattern_codes(profile: safety.Profile) -> frozenset[str]:
+    """The movement patterns that raise more than "good to know" for this profile.
+
+    An exercise is suitable for a patient when it carries none of them: with no load, an
+    item's findings come from its exercise's patterns alone. One query (the rules).
+    """
+    return frozenset(
+        code
+        for code, rule in pattern_rules().items()
+        if safety.pattern_severity(profile, code, rule)
+        in (safety.CAUTION, safety.DANGER)
+    )
+
+
+def profile_facts_of(user) -> safety.Profile:
+    if user.is_authenticated:
+        return HealthProfile.for_user(user).as_facts()
+    return safety.CAUTIOUS_PROFILE
+
+
 def suitable_exercise_ids(user, exercises: Iterable[Exercise]) -> set[int]:
     """Exercises whose movements are at most "good to know" for this user's profile."""
-    exercises = list(exercises)
-    profile = (
-        HealthProfile.for_user(user).as_facts()
-        if user.is_authenticated
-        else safety.CAUTIOUS_PROFILE
-    )
-    rules = pattern_rules()
-    data = safety_data(e.pk for e in exercises)
-    suitable = set()
-    for exercise in exercises:
-        item = safety.Item(day="mon", exercise=data.facts(exercise), reps=1)
-        if all(
-            f.severity == safety.INFO
-            for f in safety.item_findings(profile, item, rules)
-        ):
-            suitable.add(exercise.pk)
-    return suitable
+    ids = {exercise.pk for exercise in exercises}
+    codes = warning_pattern_codes(profile_facts_of(user))
+    flagged = Exercise.patterns.through.objects.filter(
+        exercise_id__in=ids, movementpattern__code__in=codes
+    ).values_list("exercise_id", flat=True)
+    return ids - set(flagged)
 
 
 def routine_checks(user, profile, *, with_therapist):

@@ -23,11 +23,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from catalogue.forms import ExerciseFilterForm
 from catalogue.models import Exercise
 from catalogue.roles import THERAPISTS
 from routines import checking, presenting, safety
 from routines.forms import (
-    ExercisePickerForm,
     RestrictionsForm,
     ReviewForm,
     RoutineForm,
@@ -49,7 +49,12 @@ from routines.models import (
     Weekday,
     display_name,
 )
-from routines.views import _form_exercise, _requested_day, print_context
+from routines.views import (
+    PICKER_PAGE_SIZE,
+    _form_exercise,
+    _requested_day,
+    print_context,
+)
 
 PATIENTS_PER_PAGE = 25
 
@@ -405,18 +410,20 @@ def _care(routine):
 @clinic_routine
 @require_GET
 def item_pick(request, routine):
-    picker = ExercisePickerForm(request.GET or None)
-    picker.fields["suitable"].label = (
-        "Only exercises suitable for the more careful case"
-        if routine.is_template
-        else f"Only exercises suitable for {display_name(routine.owner)}"
-    )
+    """Step one of adding, as on the patient's own page, for the patient's profile."""
+    profile = HealthProfile.of_owner(routine)
+    data = request.GET.copy()
+    if "filtered" not in data and profile.pk:
+        data["suitable"] = "on"
+    picker = ExerciseFilterForm(data)
     day = _requested_day(request)
-    query = picker.cleaned_data.get("q", "") if picker.is_valid() else ""
-    exercises = list(Exercise.objects.published().search(query).order_by("name", "pk"))
-    suitable = checking.suitable_exercise_ids(routine.owner, exercises)
-    if picker.is_valid() and picker.cleaned_data.get("suitable"):
-        exercises = [e for e in exercises if e.pk in suitable]
+    codes = checking.warning_pattern_codes(profile.as_facts())
+    exercises = picker.filter(Exercise.objects.published()).with_warning_flag(codes)
+    if picker.wants_suitable:
+        exercises = exercises.filter(has_warning=False)
+    page = Paginator(exercises.order_by("name", "pk"), PICKER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     _log(request, routine.owner, Access.VIEWED, f"the routine “{routine.name}”")
     return render(
         request,
@@ -424,11 +431,13 @@ def item_pick(request, routine):
         {
             "routine": routine,
             "picker": picker,
-            "exercises": exercises,
-            "suitable": suitable,
+            "page": page,
             "day": day,
             "day_label": Weekday.from_code(day).label,
             "back_url": _week_url(routine),
+            "for_whom": "the more careful case"
+            if routine.is_template
+            else display_name(routine.owner),
         },
     )
 

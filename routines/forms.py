@@ -61,6 +61,11 @@ class SignUpForm(UserCreationForm):
     def clean_first_name(self):
         return _plain_text(self.cleaned_data["first_name"])
 
+    def validate_password_for_user(self, user, **kwargs):
+        # What is wrong with the password shows under "Password"; "Password confirmation"
+        # only says when the two differ.
+        super().validate_password_for_user(user, password_field_name="password1")  # noqa: S106 - a field name
+
 
 class HealthProfileForm(forms.ModelForm):
     class Meta:
@@ -138,15 +143,6 @@ class RoutineForm(forms.ModelForm):
         if not name:
             raise forms.ValidationError("Give your routine a name.", code="required")
         return name
-
-
-class ExercisePickerForm(forms.Form):
-    """Search and filter on the add-exercise page (GET)."""
-
-    q = forms.CharField(label="Search exercises", required=False, max_length=100)
-    suitable = forms.BooleanField(
-        label="Only exercises suitable for my profile", required=False
-    )
 
 
 DOSE_FIELDS = ("sets", "reps", "minutes", "load_kg", "notes")

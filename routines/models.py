@@ -1,8 +1,10 @@
 import secrets
-from datetime import datetime, timedelta
+import zoneinfo
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Max, Q
@@ -11,7 +13,7 @@ from django.utils import timezone
 
 from catalogue.models import dose_in_words, length_limit
 from catalogue.roles import THERAPISTS
-from routines import safety
+from routines import progression, safety
 
 
 class Diagnosis(models.TextChoices):
@@ -827,6 +829,31 @@ class RoutineItem(models.Model):
             _renumber_day(self.routine_id, self.day)
             Routine.objects.mark_changed(self.routine_id)
 
+    def apply_progression(
+        self, *, exercise, sets, reps, minutes, load_kg, version, by=None
+    ):
+        """Take an offered step up (a new dose, or the harder version) as a new version.
+
+        Returns False and changes nothing when the item was changed since the page that
+        offered the step was drawn (`version` is the one that page showed).
+        """
+        try:
+            changed = self.change(
+                version=version,
+                exercise=exercise,
+                day=self.day,
+                sets=sets,
+                reps=reps,
+                minutes=minutes,
+                load_kg=load_kg,
+                by=by,
+            )
+        except StaleEdit:
+            return False
+        self.exercise, self.sets, self.reps = exercise, sets, reps
+        self.minutes, self.load_kg, self.version = minutes, load_kg, changed.version
+        return True
+
 
 def _renumber_day(routine_id, day):
     _renumber(
@@ -843,6 +870,290 @@ def _renumber(items):
             item.position = position
             changed.append(item)
     RoutineItem.objects.bulk_update(changed, ["position"])
+
+
+# Doing the plan: the routine a patient follows, and what they did.
+
+
+def time_zone_choices():
+    return [
+        (name, name.replace("_", " "))
+        for name in sorted(zoneinfo.available_timezones())
+    ]
+
+
+def default_time_zone():
+    return settings.TIME_ZONE
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("Choose a time zone from the list.", code="time_zone")
+
+
+class PlanSettings(models.Model):
+    """Which routine a patient follows, their time zone, and their calendar feed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="plan_settings",
+    )
+    routine = models.ForeignKey(
+        Routine,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="the routine I follow",
+    )
+    # The first day the patient followed a routine: earlier weeks planned nothing.
+    following_since = models.DateField(null=True, blank=True, editable=False)
+    time_zone = models.CharField(
+        "my time zone",
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+    )
+    session_time = models.TimeField(
+        "when I usually exercise",
+        default=time(9, 0),
+        help_text="Your calendar shows each day's exercises at this time.",
+    )
+    reminder = models.BooleanField(
+        "remind me at that time in my calendar app", default=False
+    )
+    # Blank: the calendar feed is turned off. Renewing makes the old address a 404.
+    calendar_token = models.CharField(max_length=64, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "pk"]
+        verbose_name_plural = "plan settings"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar_token"],
+                condition=~Q(calendar_token=""),
+                name="plan_calendar_token_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Plan settings of {self.user}"
+
+    @classmethod
+    def for_user(cls, user):
+        """The saved settings, or unsaved defaults; never writes (GETs stay read-only)."""
+        return cls.objects.filter(user=user).select_related("routine").first() or cls(
+            user=user
+        )
+
+    @classmethod
+    def _locked(cls, user):
+        """The user's row, created if needed and locked; call inside a transaction."""
+        settings_row, _ = cls.objects.get_or_create(user=user)
+        return cls.objects.select_for_update().get(pk=settings_row.pk)
+
+    @property
+    def zone(self):
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+    def today(self) -> date:
+        return timezone.now().astimezone(self.zone).date()
+
+    @property
+    def calendar_on(self):
+        return bool(self.calendar_token)
+
+    def get_calendar_url(self):
+        return reverse("plan:calendar_feed", args=[self.calendar_token])
+
+    def save_choices(self, *, routine, time_zone, session_time, reminder):
+        """Save what the patient chose on the plan page; returns the saved row."""
+        with transaction.atomic():
+            row = PlanSettings._locked(self.user)
+            if routine is not None and row.following_since is None:
+                row.following_since = row.today()
+            row.routine = routine
+            row.time_zone = time_zone
+            row.session_time = session_time
+            row.reminder = reminder
+            row.save()
+        return row
+
+    def follow(self, routine):
+        """Make `routine` (one of the user's own) the one they follow."""
+        with transaction.atomic():
+            row = PlanSettings._locked(self.user)
+            if row.following_since is None:
+                row.following_since = row.today()
+            row.routine = routine
+            row.save(update_fields=["routine", "following_since", "updated_at"])
+        return row
+
+    def renew_calendar(self):
+        """Turn the feed on with a new secret address; the old address stops working."""
+        with transaction.atomic():
+            row = PlanSettings._locked(self.user)
+            row.calendar_token = secrets.token_urlsafe(32)
+            row.save(update_fields=["calendar_token", "updated_at"])
+        return row
+
+    def turn_off_calendar(self):
+        with transaction.atomic():
+            row = PlanSettings._locked(self.user)
+            row.calendar_token = ""
+            row.save(update_fields=["calendar_token", "updated_at"])
+        return row
+
+
+class Feeling(models.TextChoices):
+    EASY = progression.EASY, "Easy"
+    ABOUT_RIGHT = progression.ABOUT_RIGHT, "About right"
+    HARD = progression.HARD, "Hard"
+
+
+class SessionLogQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(user=user)
+
+    def pain_reports(self):
+        """Sessions where the patient said it hurt: the care team's list."""
+        return self.filter(hurt=True)
+
+    def between(self, first, last):
+        return self.filter(date__range=(first, last))
+
+
+class SessionLog(models.Model):
+    """One item done on one date, with how it felt.
+
+    The dose and the kind of exercise are copied in, so the history keeps what was done
+    even after the routine changes or the item is removed.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_logs"
+    )
+    item = models.ForeignKey(
+        RoutineItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="logs",
+    )
+    # PROTECT: an exercise that was done is retired, never deleted.
+    exercise = models.ForeignKey(
+        "catalogue.Exercise", on_delete=models.PROTECT, related_name="session_logs"
+    )
+    date = models.DateField()
+    sets = models.PositiveSmallIntegerField(null=True, blank=True)
+    reps = models.PositiveSmallIntegerField(null=True, blank=True)
+    minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    load_kg = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    weight_bearing = models.BooleanField(default=False)
+    strengthening = models.BooleanField(default=False)
+    trains_balance = models.BooleanField(default=False)
+    feeling = models.CharField(
+        "how did it feel?", max_length=12, choices=Feeling, blank=True
+    )
+    hurt = models.BooleanField("did it hurt?", null=True, blank=True)
+    # "Not now" to a step up offered after this session: no offer until 3 more easy ones.
+    progression_declined = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        constraints = [
+            # A double click on "Done" logs once.
+            models.UniqueConstraint(
+                fields=["item", "date"], name="log_one_per_item_and_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(feeling__in=["", *Feeling.values]),
+                name="log_feeling_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.exercise} on {self.date:%d %B %Y}"
+
+    def as_rating(self) -> progression.Rating:
+        return progression.Rating(
+            feeling=self.feeling,
+            hurt=self.hurt,
+            declined=self.progression_declined,
+            sets=self.sets,
+            reps=self.reps,
+            minutes=self.minutes,
+            load_kg=self.load_kg,
+        )
+
+    @classmethod
+    def mark_done(cls, *, item, day):
+        """Log `item` (its exercise selected) as done on `day`; once, however often it is sent.
+
+        Returns (log, created).
+        """
+        exercise = item.exercise
+        # get_or_create: a second click that loses the race on the unique constraint
+        # finds the first click's log instead of failing.
+        with transaction.atomic():
+            return cls.objects.get_or_create(
+                item=item,
+                date=day,
+                defaults={
+                    "user_id": item.routine.owner_id,
+                    "exercise": exercise,
+                    "sets": item.sets,
+                    "reps": item.reps,
+                    "minutes": item.minutes,
+                    "load_kg": item.load_kg,
+                    "weight_bearing": exercise.weight_bearing,
+                    "strengthening": exercise.strengthening,
+                    "trains_balance": exercise.trains_balance,
+                },
+            )
+
+    @classmethod
+    def undo(cls, *, item, day):
+        """Take back "Done"; returns whether there was a log to remove."""
+        with transaction.atomic():
+            deleted, _ = cls.objects.filter(item=item, date=day).delete()
+        return bool(deleted)
+
+    @classmethod
+    def record_answers(cls, *, item, day, feeling, hurt):
+        """Save how it felt and whether it hurt (marking it done if it was not yet)."""
+        with transaction.atomic():
+            log, _ = cls.mark_done(item=item, day=day)
+            log = cls.objects.select_for_update().get(pk=log.pk)
+            log.feeling = feeling or ""
+            log.hurt = hurt
+            log.save(update_fields=["feeling", "hurt", "updated_at"])
+        return log
+
+    @classmethod
+    def decline_progression(cls, *, item):
+        """The patient said "not now": wait for three more easy sessions before asking again."""
+        with transaction.atomic():
+            latest = (
+                cls.objects.select_for_update()
+                .filter(item=item)
+                .order_by("-date", "-pk")
+                .first()
+            )
+            if latest is None:
+                return False
+            latest.progression_declined = True
+            latest.save(update_fields=["progression_declined", "updated_at"])
+        return True
 
 
 # The care team: a patient shares their plan with a therapist, who approves, advises and

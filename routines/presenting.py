@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from catalogue.models import PatternCode
-from routines import safety
+from routines import safety, targets
 from routines.checking import WeekCheck, dangers_to_confirm
 from routines.models import Review, RoutineItem, Weekday, display_name
 
@@ -180,6 +181,85 @@ def week_days(check: WeekCheck) -> list[ShownDay]:
             )
         days.append(ShownDay(Weekday(day), shown))
     return days
+
+
+@dataclass
+class WeekSummary:
+    """What needs doing first: the week's flagged exercises, each once, in the week's order."""
+
+    attention: list[ShownItem]  # a danger not yet confirmed
+    confirmed_danger: list[ShownItem]
+    take_care: list[ShownItem]
+    waiting: list[ShownItem] = field(default_factory=list)  # for the linked therapist
+
+
+def week_summary(days: list[ShownDay]) -> WeekSummary:
+    summary = WeekSummary([], [], [])
+    for day in days:
+        for shown in day.items:
+            if shown.waiting_for_therapist:
+                summary.waiting.append(shown)
+            elif shown.needs_acknowledgement:
+                summary.attention.append(shown)
+            elif shown.highest == safety.DANGER:
+                summary.confirmed_danger.append(shown)
+            elif shown.highest == safety.CAUTION:
+                summary.take_care.append(shown)
+    return summary
+
+
+@dataclass
+class Total:
+    """One weekly total beside its guideline target, for the week page's bars."""
+
+    label: str
+    value: int
+    target: int
+    unit: str
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.target
+
+    @property
+    def percent(self) -> int:
+        """How full the bar is (0 to 100)."""
+        return min(100, round(100 * self.value / self.target)) if self.target else 100
+
+
+def week_totals(items) -> list[Total]:
+    """Minutes on the feet, strength days and balance days the week plans, against the
+    guidelines' weekly targets (routines.targets)."""
+    monday = targets.monday_of(date(2026, 1, 5))
+    sessions = [
+        targets.Session(
+            day=monday + timedelta(days=item.day),
+            minutes=(item.minutes or 0) * (item.sets or 1) if item.minutes else None,
+            weight_bearing=item.exercise.weight_bearing,
+            strengthening=item.exercise.strengthening,
+            trains_balance=item.exercise.trains_balance,
+        )
+        for item in items
+    ]
+    week = targets.tally(monday, sessions, sessions)
+    goal = targets.TARGETS
+    return [
+        Total(
+            "Minutes on your feet (weight-bearing)",
+            week.weight_bearing_minutes,
+            goal.weight_bearing_minutes,
+            "minutes",
+        ),
+        Total(
+            "Days with strength exercises",
+            week.strength_days,
+            goal.strength_days,
+            "days",
+        ),
+        Total(
+            "Days with balance exercises", week.balance_days, goal.balance_days, "days"
+        ),
+    ]
 
 
 @dataclass

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,11 +15,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from catalogue.forms import ExerciseFilterForm
 from catalogue.models import Exercise, ExerciseStep, Status
-from routines import checking, presenting
+from routines import checking, presenting, safety
 from routines.forms import (
     ConfirmDangerForm,
-    ExercisePickerForm,
     RoutineForm,
     RoutineItemForm,
     SwapForm,
@@ -35,6 +36,7 @@ from routines.models import (
 )
 from routines.safety import DAYS
 
+PICKER_PAGE_SIZE = 24
 UNDO_SWAP = "undo_swap"  # session key: the last swap, so the patient can take it back
 
 
@@ -87,7 +89,8 @@ def routine_list(request):
         {
             "routine": routine,
             "item_count": len(check.items),
-            "counts": check.counts,
+            "danger": check.items_flagged(safety.DANGER),
+            "caution": check.items_flagged(safety.CAUTION),
             "to_confirm": len(check.items_to_confirm()),
             "advised_against": len(check.items_advised_against()),
             "made_by_therapist": routine.created_by_id not in (None, request.user.pk),
@@ -135,10 +138,13 @@ def _week_context(routine, items=None, *, with_therapist):
     profile = HealthProfile.of_owner(routine)
     items = list(routine.items.for_week()) if items is None else items
     check = checking.check_items(profile, items, with_therapist=with_therapist)
+    days = presenting.week_days(check)
     return {
         "routine": routine,
         "profile": profile,
-        "days": presenting.week_days(check),
+        "days": days,
+        "summary": presenting.week_summary(days),
+        "totals": presenting.week_totals(items),
         "week_findings": presenting.week_findings(check),
         "counts": check.counts,
         "item_count": len(items),
@@ -296,22 +302,26 @@ def exercise_picker(request, routine):
     slug = request.GET.get("exercise")
     if slug:  # older links, and "add it to a routine" from the catalogue
         return redirect(_add_form_url(routine, slug, _requested_day(request)))
-    profile = HealthProfile.for_user(request.user)
-    picker = ExercisePickerForm(request.GET or None)
+    profile = HealthProfile.of_owner(routine)
+    data = request.GET.copy()
+    if "filtered" not in data and profile.pk:
+        data["suitable"] = "on"  # a patient with a profile starts with what suits them
+    picker = ExerciseFilterForm(data)
     day = _requested_day(request)
-    query = picker.cleaned_data.get("q", "") if picker.is_valid() else ""
-    exercises = list(Exercise.objects.published().search(query).order_by("name", "pk"))
-    suitable = checking.suitable_exercise_ids(request.user, exercises)
-    if picker.is_valid() and picker.cleaned_data.get("suitable"):
-        exercises = [e for e in exercises if e.pk in suitable]
+    codes = checking.warning_pattern_codes(profile.as_facts())
+    exercises = picker.filter(Exercise.objects.published()).with_warning_flag(codes)
+    if picker.wants_suitable:
+        exercises = exercises.filter(has_warning=False)
+    page = Paginator(exercises.order_by("name", "pk"), PICKER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "routines/exercise_picker.html",
         {
             "routine": routine,
             "picker": picker,
-            "exercises": exercises,
-            "suitable": suitable,
+            "page": page,
             "day": day,
             "day_label": Weekday.from_code(day).label,
             "profile": profile,

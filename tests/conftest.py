@@ -3,10 +3,11 @@ import shutil
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.test import Client
 
 from catalogue.roles import THERAPISTS
-from tests.factories import make_patterns, make_profile, make_user
+from tests.factories import make_patterns, make_profile, make_user, sign_in
 
 # Playwright's sync API runs an asyncio loop in the main thread; Django would otherwise
 # raise SynchronousOnlyOperation in live_server setup and in ORM calls inside browser tests.
@@ -43,6 +44,14 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         report.longrepr = f"browser test skipped under CI: {report.longrepr}"
     return report
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache: no test may inherit another's tries."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -87,9 +96,13 @@ def therapist(db):
 
 @pytest.fixture
 def therapist_client(therapist):
-    client = Client()
-    client.force_login(therapist)
-    return client
+    return sign_in(Client(), therapist)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's admin_client, past the second step the admin needs."""
+    return sign_in(Client(), admin_user)
 
 
 @pytest.fixture

@@ -150,3 +150,20 @@ def make_link(patient, therapist, **fields):
         CareLink.objects.filter(pk=link.pk).update(**fields)
         link.refresh_from_db()
     return link
+
+
+def sign_in(client, user):
+    """Sign `user` in on a test client; staff also pass the second step, as after typing
+    a code (the two-step tests in test_security_signin.py type real codes instead)."""
+    client.force_login(user)
+    if user.is_staff:
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from routines import two_factor
+
+        device, _codes = two_factor.enrol(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[two_factor.HAS_DEVICE] = True
+        session.save()
+    return client

@@ -7,6 +7,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("DJANGO_SECURE", "false")
+os.environ.setdefault("DJANGO_EMAIL_HOST", "localhost")  # replaced by locmem below
 
 from bonefit.settings import *  # noqa: E402, F403
 from bonefit.settings import STORAGES  # noqa: E402

@@ -16,6 +16,7 @@ from tests.factories import (
     make_profile,
     make_routine,
     make_user,
+    sign_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def world(patterns):
 def client_for(world, actor):
     client = Client()
     if actor != "anonymous":
-        client.force_login(world["users"][actor])
+        sign_in(client, world["users"][actor])
     return client
 
 

@@ -5,8 +5,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 
 from routines.models import (
@@ -27,6 +29,7 @@ from tests.factories import (
     make_routine,
     make_therapist,
     make_user,
+    sign_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +40,16 @@ def _fresh_cache():
     cache.clear()  # the wrong-code counter lives in the cache
     yield
     cache.clear()
+
+
+def signed_in(app, user):
+    """Sign `user` in on the WebTest browser; staff with their second step (see sign_in)."""
+    client = sign_in(Client(), user)
+    app.reset()
+    app.set_cookie(
+        settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
+    )
+    return app
 
 
 @pytest.fixture
@@ -151,7 +164,7 @@ def test_renewing_the_code_retires_the_old_one_and_keeps_linked_patients(
 ):
     old = ShareCode.renew_for(sam)
     make_link(patient, sam)
-    page = app.get("/clinic/", user=sam)
+    page = signed_in(app, sam).get("/clinic/")
     assert old.formatted in page.text
     page = page.forms["renew-code"].submit().follow()
     new = ShareCode.objects.get(therapist=sam)
@@ -168,21 +181,21 @@ def test_patient_stops_sharing_and_the_therapist_loses_access_at_once(
     app, patient, sam, week
 ):
     link = make_link(patient, sam)
-    assert app.get(f"/clinic/patients/{patient.pk}/", user=sam).status_code == 200
+    assert signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/").status_code == 200
     page = app.get("/accounts/me/therapist/", user=patient)
     confirm = page.click(description="Stop sharing with Sam Carter")
     page = confirm.forms[1].submit().follow()
     assert "You no longer share your plan with Sam Carter" in page.text
     link.refresh_from_db()
     assert (link.active, link.ended_by) == (False, EndedBy.PATIENT)
-    app.get(f"/clinic/patients/{patient.pk}/", user=sam, status=404)
+    signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/", status=404)
     routine, item = week["routine"], week["danger"]
     app.get(f"/clinic/routines/{routine.pk}/items/{item.pk}/review/", status=404)
 
 
 def test_therapist_ends_the_link(app, patient, sam):
     link = make_link(patient, sam)
-    page = app.get(f"/clinic/patients/{patient.pk}/", user=sam)
+    page = signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/")
     confirm = page.click(description="End the link with Alice")
     page = confirm.forms[1].submit().follow()
     assert "You no longer see Alice" in page.text
@@ -262,7 +275,7 @@ def test_with_a_therapist_the_patient_adds_a_danger_item_without_the_tick(
 
 def test_therapist_approves_a_danger_item_with_a_note(app, patient, sam, week):
     make_link(patient, sam)
-    page = app.get(f"/clinic/patients/{patient.pk}/", user=sam)
+    page = signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/")
     assert "Waiting for your approval." in page.text
     review = page.click(description="Approve or advise against…", index=0)
     form = review.forms["review"]
@@ -294,9 +307,8 @@ def test_therapist_approves_a_danger_item_with_a_note(app, patient, sam, week):
 
 def test_therapist_advises_against_with_a_note(app, patient, sam, week):
     make_link(patient, sam)
-    review = app.get(
-        f"/clinic/routines/{week['routine'].pk}/items/{week['danger'].pk}/review/",
-        user=sam,
+    review = signed_in(app, sam).get(
+        f"/clinic/routines/{week['routine'].pk}/items/{week['danger'].pk}/review/"
     )
     form = review.forms["review"]
     form["decision"] = Review.ADVISED_AGAINST
@@ -319,9 +331,8 @@ def test_therapist_advises_against_with_a_note(app, patient, sam, week):
 
 def test_a_stale_decision_is_refused(app, patient, sam, week):
     make_link(patient, sam)
-    review = app.get(
-        f"/clinic/routines/{week['routine'].pk}/items/{week['danger'].pk}/review/",
-        user=sam,
+    review = signed_in(app, sam).get(
+        f"/clinic/routines/{week['routine'].pk}/items/{week['danger'].pk}/review/"
     )
     week["danger"].change(
         version=1, exercise=week["danger"].exercise, day=0, reps=10, by=patient
@@ -407,7 +418,7 @@ def test_therapist_writes_restrictions_the_patient_sees_with_their_name(
     app, patient, sam, week
 ):
     make_link(patient, sam)
-    page = app.get(f"/clinic/patients/{patient.pk}/", user=sam)
+    page = signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/")
     form_page = page.click(description="Write what to avoid")
     form_page.forms["restrictions"]["restrictions"] = "Lifting more than 5 kg."
     form_page.forms["restrictions"].submit().follow()
@@ -421,7 +432,7 @@ def test_therapist_writes_restrictions_the_patient_sees_with_their_name(
     )
     assert expected in app.get("/routines/").text
     # emptied, it disappears
-    form_page = app.get(f"/clinic/patients/{patient.pk}/restrictions/", user=sam)
+    form_page = signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/restrictions/")
     form_page.forms["restrictions"]["restrictions"] = ""
     form_page.forms["restrictions"].submit()
     assert (
@@ -434,8 +445,11 @@ def test_therapist_writes_restrictions_the_patient_sees_with_their_name(
 
 def test_therapist_adds_a_danger_item_by_approving_it(app, patient, sam, week):
     make_link(patient, sam)
-    page = app.get(f"/clinic/patients/{patient.pk}/", user=sam)
+    page = signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/")
     picker = page.click(description="Add an exercise to Tuesday")
+    assert "Sit-up" not in picker.text  # suitable for Alice, at first
+    picker.forms[1]["suitable"] = False
+    picker = picker.forms[1].submit()
     form_page = picker.click(href="/items/add/sit-up/")
     form = form_page.forms["item-form"]
     form["reps"] = "5"
@@ -463,7 +477,7 @@ def test_therapist_adds_a_danger_item_by_approving_it(app, patient, sam, week):
 def test_therapist_changes_moves_and_removes_items(app, patient, sam, week):
     make_link(patient, sam)
     routine, safe = week["routine"], week["safe"]
-    page = app.get(f"/clinic/routines/{routine.pk}/items/{safe.pk}/", user=sam)
+    page = signed_in(app, sam).get(f"/clinic/routines/{routine.pk}/items/{safe.pk}/")
     page.forms["item-form"]["reps"] = "8"
     page.forms["item-form"]["day"] = "wed"
     page.forms["item-form"].submit()
@@ -474,7 +488,7 @@ def test_therapist_changes_moves_and_removes_items(app, patient, sam, week):
         in app.get(routine.get_absolute_url(), user=patient).text
     )
     make_item(routine, week["danger"].exercise, day=0, reps=3)
-    page = app.get(f"/clinic/patients/{patient.pk}/", user=sam)
+    page = signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/")
     down = next(
         f
         for f in page.forms.values()
@@ -489,7 +503,7 @@ def test_therapist_changes_moves_and_removes_items(app, patient, sam, week):
 
 def test_therapist_builds_a_routine_for_the_patient(app, patient, sam):
     make_link(patient, sam)
-    page = app.get(f"/clinic/patients/{patient.pk}/routines/new/", user=sam)
+    page = signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/routines/new/")
     page.forms[1]["name"] = "Spring plan"
     page.forms[1].submit().follow()
     routine = Routine.objects.get(name="Spring plan")
@@ -506,7 +520,7 @@ def test_therapist_builds_a_routine_for_the_patient(app, patient, sam):
 
 def test_therapist_sends_a_copy_of_a_template(app, patient, sam, exercises):
     make_link(patient, sam)
-    page = app.get("/clinic/templates/", user=sam)
+    page = signed_in(app, sam).get("/clinic/templates/")
     page.forms[1]["name"] = "First weeks"
     template_page = page.forms[1].submit().follow()
     template = Routine.objects.get(name="First weeks")
@@ -533,7 +547,7 @@ def test_therapist_sends_a_copy_of_a_template(app, patient, sam, exercises):
         in app.get(copy.get_absolute_url(), user=patient).text
     )
     # templates are not the therapist's own routines
-    assert "First weeks" not in app.get("/routines/", user=sam).text
+    assert "First weeks" not in signed_in(app, sam).get("/routines/").text
     app.get(template.get_absolute_url(), status=404)
     assert AccessLog.objects.filter(
         patient=patient, what="sent you the routine “My first weeks”"
@@ -545,7 +559,7 @@ def test_a_template_cannot_be_sent_to_an_unlinked_patient(
 ):
     make_link(patient, sam)
     template, _ = Routine.create_for(sam, name="T", is_template=True)
-    send = app.get(f"/clinic/templates/{template.pk}/send/", user=sam)
+    send = signed_in(app, sam).get(f"/clinic/templates/{template.pk}/send/")
     form = send.forms["send-template"]
     form["patient"].force_value(str(other_patient.pk))
     res = form.submit(status=400)
@@ -558,7 +572,7 @@ def test_a_template_cannot_be_sent_to_an_unlinked_patient(
 
 def test_each_look_and_change_is_logged_once(app, patient, sam, week):
     make_link(patient, sam)
-    app.get(f"/clinic/patients/{patient.pk}/", user=sam)
+    signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/")
     assert list(AccessLog.objects.values_list("therapist", "action", "what")) == [
         (sam.pk, Access.VIEWED, "your profile and routines")
     ]
@@ -575,7 +589,7 @@ def test_each_look_and_change_is_logged_once(app, patient, sam, week):
 
 def test_refused_requests_write_nothing(app, patient, other_patient, sam, week):
     make_link(other_patient, sam)  # linked to someone else only
-    app.get(f"/clinic/patients/{patient.pk}/", user=sam, status=404)
+    signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/", status=404)
     app.get(
         f"/clinic/routines/{week['routine'].pk}/items/{week['danger'].pk}/review/",
         status=404,
@@ -585,7 +599,7 @@ def test_refused_requests_write_nothing(app, patient, other_patient, sam, week):
 
 def test_patient_reads_the_log_on_the_account_page(app, patient, sam):
     make_link(patient, sam)
-    app.get(f"/clinic/patients/{patient.pk}/", user=sam)
+    signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/")
     page = app.get("/accounts/me/", user=patient)
     assert "Who opened or changed my plan" in page.text
     assert "Sam Carter" in page.text
@@ -597,7 +611,7 @@ def test_the_export_includes_links_decisions_and_the_log(app, patient, sam, week
     week["danger"].review(
         Review.APPROVED, {"SPINAL_FLEXION"}, note="ok", by=sam, version=1
     )
-    app.get(f"/clinic/patients/{patient.pk}/", user=sam)
+    signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/")
     data = app.get("/accounts/me/export/", user=patient).json
     assert data["therapists"][0]["therapist"] == "Sam Carter"
     assert data["therapists"][0]["restrictions"] == "No lifting."
@@ -612,7 +626,7 @@ def test_the_export_includes_links_decisions_and_the_log(app, patient, sam, week
 
 def test_deleting_the_account_removes_links_and_log(app, patient, sam):
     make_link(patient, sam)
-    app.get(f"/clinic/patients/{patient.pk}/", user=sam)
+    signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/")
     page = app.get("/accounts/me/delete/", user=patient)
     page.forms[1]["password"] = "a-long-enough-pass-123"
     page.forms[1].submit()
@@ -634,7 +648,7 @@ def test_superusers_read_links_and_logs_in_the_admin_and_therapists_do_not(
     link = make_link(patient, sam)
     AccessLog.record(therapist=sam, patient=patient, action=Access.VIEWED, what="x")
     root = User.objects.create_superuser("root", password="a-long-enough-pass-123")
-    client.force_login(root)
+    sign_in(client, root)
     assert client.get("/admin/routines/carelink/").status_code == 200
     page = client.get(f"/admin/routines/carelink/{link.pk}/change/")
     assert page.status_code == 200
@@ -642,7 +656,7 @@ def test_superusers_read_links_and_logs_in_the_admin_and_therapists_do_not(
     assert client.get("/admin/routines/accesslog/").status_code == 200
     assert client.get("/admin/routines/carelink/add/").status_code == 403
     assert client.post(f"/admin/routines/carelink/{link.pk}/delete/").status_code == 403
-    client.force_login(sam)
+    sign_in(client, sam)
     assert client.get("/admin/routines/carelink/").status_code == 403
     assert client.get("/admin/routines/accesslog/").status_code == 403
 
@@ -661,7 +675,7 @@ def _patients(therapist, n, exercise, prefix="p"):
 
 def test_patient_list_shows_risk_routines_waiting_and_activity(app, patient, sam, week):
     make_link(patient, sam)
-    page = app.get("/clinic/", user=sam)
+    page = signed_in(app, sam).get("/clinic/")
     row = page.html.select("tbody tr")[0]
     cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
     assert cells[:4] == ["Alice", "Osteoporosis", "1", "◷ 1"]
@@ -670,15 +684,15 @@ def test_patient_list_shows_risk_routines_waiting_and_activity(app, patient, sam
 def test_patient_list_query_count_is_the_same_for_1_and_50_patients(
     client, sam, exercises, django_assert_max_num_queries
 ):
-    client.force_login(sam)
+    sign_in(client, sam)
     _patients(sam, 1, exercises["sit-up"])
-    # session, user, group check, links with profiles and counts, items, patterns,
-    # alternatives, rules, share code
-    with django_assert_max_num_queries(9):
+    # session, user, the staff member's second-step device, group check, links with
+    # profiles and counts, items, patterns, alternatives, rules, share code
+    with django_assert_max_num_queries(10):
         assert client.get("/clinic/?sort=-waiting").status_code == 200
     CareLink.objects.all().delete()
     _patients(sam, 50, exercises["sit-up"], prefix="q")
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get("/clinic/?sort=-waiting")
     assert response.status_code == 200
     assert b"50 patients share their plan" in response.content
@@ -686,7 +700,7 @@ def test_patient_list_query_count_is_the_same_for_1_and_50_patients(
 
 def test_patient_list_is_sorted_and_paged(app, sam, exercises):
     _patients(sam, 30, exercises["bridge"])
-    page = app.get("/clinic/", user=sam)
+    page = signed_in(app, sam).get("/clinic/")
     names = [th.get_text(strip=True) for th in page.html.select("tbody th")]
     assert names == [f"Patient {i:03}" for i in range(25)]
     page = page.click(description="Next page")
@@ -709,7 +723,7 @@ def test_ended_links_leave_the_list(app, patient, sam):
     link.end(by=EndedBy.PATIENT)
     assert (
         "No patient shares their plan with you yet"
-        in app.get("/clinic/", user=sam).text
+        in signed_in(app, sam).get("/clinic/").text
     )
 
 
@@ -718,4 +732,4 @@ def test_share_code_expiry_is_shown(app, sam):
     ShareCode.objects.filter(pk=code.pk).update(
         expires_at=timezone.now() - timedelta(days=1)
     )
-    assert "expired on" in app.get("/clinic/", user=sam).text
+    assert "expired on" in signed_in(app, sam).get("/clinic/").text

@@ -25,6 +25,7 @@ from tests.factories import (
     make_routine,
     make_therapist,
     make_user,
+    sign_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +168,7 @@ CLINIC_URLS = [
 def client_for(world, actor):
     client = Client()
     if actor != "anonymous":
-        client.force_login(world["users"][actor])
+        sign_in(client, world["users"][actor])
     return client
 
 

@@ -432,22 +432,6 @@ def test_duplicate_rename_and_delete_a_routine(patient_client, patient, catalogu
     assert list(Routine.objects.values_list("name", flat=True)) == ["Summer"]
 
 
-def test_add_exercise_picker_searches_and_filters(patient_client, patient, catalogue):
-    routine = make_routine(owner=patient)
-    response = patient_client.get(f"/routines/{routine.pk}/items/add/?day=wed")
-    assertContains(response, "Add an exercise to Wednesday")
-    assertContains(response, "Sit-up")
-    response = patient_client.get(
-        f"/routines/{routine.pk}/items/add/?day=wed&suitable=on"
-    )
-    assertNotContains(response, "Sit-up")
-    assertNotContains(response, "Golf swing")
-    assertContains(response, "Sit-to-stand")
-    response = patient_client.get(f"/routines/{routine.pk}/items/add/?q=walk")
-    assertContains(response, "Brisk walking")
-    assertNotContains(response, "Sit-to-stand")
-
-
 def test_script_in_names_is_escaped(patient_client, patient, catalogue):
     routine = make_routine(owner=patient, name="<script>alert(1)</script>")
     make_item(routine, catalogue["squat"], notes="<img src=x onerror=alert(1)>")

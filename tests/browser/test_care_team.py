@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from routines import two_factor
 from routines.models import (
     CareLink,
     HealthProfile,
@@ -38,13 +39,23 @@ def people(starter_catalogue):
     )
     routine.add_item(exercise=exercises["brisk-walking"], day=1, minutes=30, by=patient)
     code = ShareCode.renew_for(therapist)
+    _device, recovery = two_factor.enrol(therapist)
     return {
+        "recovery": recovery,
         "patient": patient,
         "therapist": therapist,
         "routine": routine,
         "item": item,
         "code": code,
     }
+
+
+def therapist_log_in(page, base, people):
+    """Staff sign in in two steps: the password, then a code (a recovery code here)."""
+    log_in(page, base, "sam", PASSWORD)
+    page.get_by_label("Code").fill(people["recovery"].pop())
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
 
 
 def _context(browser):
@@ -74,7 +85,7 @@ def test_two_browsers_link_approve_print_and_stop(
         assert me.get_by_text("Waiting for your therapist.").is_visible()
 
         # 2. the therapist approves the danger item with a note
-        log_in(sam, base, "sam", PASSWORD)
+        therapist_log_in(sam, base, people)
         sam.goto(f"{base}/clinic/")
         assert axe_violations(sam) == []
         sam.get_by_role("link", name="Dorothy").click()
@@ -129,7 +140,7 @@ def test_two_browsers_link_approve_print_and_stop(
 def test_clinic_pages_are_clean_for_axe(page, live_server, people):
     CareLink.start(patient=people["patient"], therapist=people["therapist"])
     base = live_server.url
-    log_in(page, base, "sam", PASSWORD)
+    therapist_log_in(page, base, people)
     routine, item = people["routine"], people["item"]
     template, _ = Routine.create_for(
         people["therapist"], name="Starter", is_template=True
@@ -173,7 +184,7 @@ def test_clinic_pages_are_clean_for_axe(page, live_server, people):
 def test_therapist_approves_by_keyboard_alone(page, live_server, people):
     CareLink.start(patient=people["patient"], therapist=people["therapist"])
     base = live_server.url
-    log_in(page, base, "sam", PASSWORD)
+    therapist_log_in(page, base, people)
     page.goto(f"{base}/clinic/")
     page.get_by_role("link", name="Dorothy").focus()
     page.keyboard.press("Enter")

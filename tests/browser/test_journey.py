@@ -25,7 +25,10 @@ def sign_up(page, base):
 def add_exercise(page, day_label, search, exercise_name, **dose):
     page.get_by_role("link", name=f"+ Add an exercise to {day_label}").click()
     page.get_by_label("Search exercises").fill(search)
-    page.get_by_role("button", name="Search").click()
+    page.get_by_label(
+        "Only exercises suitable for me"
+    ).uncheck()  # to find any exercise
+    page.get_by_role("button", name="Show exercises").click()
     page.get_by_role("link", name=f"Choose {exercise_name}", exact=True).click()
     for label, value in dose.items():
         page.get_by_label(label, exact=True).fill(value)
@@ -78,7 +81,8 @@ def test_new_patient_journey(page, live_server, starter_catalogue):
         is not None
     )
 
-    # Swap the flagged item for a safer alternative in one click.
+    # Swap the flagged item for a safer alternative: under "More", one click.
+    sit_up.locator("summary").click()
     sit_up.get_by_role("button", name="Swap for Bird-dog").click()
     expect(
         page.get_by_text("Sit-up was swapped for Bird-dog on Wednesday.")
@@ -171,6 +175,9 @@ def test_journey_by_keyboard_alone(page, live_server, starter_catalogue):
     ).to_be_visible()
     tab_to(page, lambda s: s["id"] == "id_q")
     page.keyboard.type("headstand")
+    tab_to(page, lambda s: s["id"] == "id_suitable")
+    page.keyboard.press("Space")  # untick "only suitable": a headstand is not
+    tab_to(page, lambda s: s["text"] == "Show exercises")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"q=headstand"))
     tab_to(page, lambda s: s["label"] == "Choose Headstand (yoga)")
@@ -182,6 +189,8 @@ def test_journey_by_keyboard_alone(page, live_server, starter_catalogue):
     page.keyboard.press("Enter")
     expect(page.get_by_text("It stays marked Danger")).to_be_visible()
 
+    tab_to(page, lambda s: s["tag"] == "SUMMARY" and "Headstand" in s["text"])
+    page.keyboard.press("Enter")  # opens "More"
     tab_to(page, lambda s: s["text"].startswith("Swap for Wall slides"))
     page.keyboard.press("Enter")
     expect(

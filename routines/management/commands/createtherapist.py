@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from catalogue.roles import ensure_therapists_group
+from routines import two_factor
 
 
 class Command(BaseCommand):
@@ -21,13 +22,26 @@ class Command(BaseCommand):
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument(
+            "--no-qr",
+            action="store_true",
+            help="Do not draw the enrolment QR code in the terminal.",
+        )
+        parser.add_argument(
             "--password-stdin",
             action="store_true",
             help="Read the password from standard input.",
         )
 
     def handle(
-        self, *args, username, email, first_name, last_name, password_stdin, **options
+        self,
+        *args,
+        username,
+        email,
+        first_name,
+        last_name,
+        password_stdin,
+        no_qr,
+        **options,
     ):
         User = get_user_model()
         username = username.strip()
@@ -56,6 +70,17 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             user.groups.add(ensure_therapists_group())
+            device, codes = two_factor.enrol(user)
         self.stdout.write(
-            f"Therapist {username!r} created. They can sign in at /admin/."
+            f"Therapist {username!r} created. They sign in at /admin/ with their password "
+            "and a code from an authenticator app.\n\n"
+            "Give them this key privately, to add to the app (or let them scan the code):\n"
+            f"  Key: {two_factor.secret(device)}\n"
+            f"  URI: {device.config_url}\n"
+        )
+        if not no_qr:
+            two_factor.qr_code_for_terminal(device, self.stdout)
+        self.stdout.write(
+            "\nRecovery codes (each works once, instead of the app):\n  "
+            + "  ".join(codes)
         )

@@ -1,3 +1,7 @@
+import random
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -5,28 +9,38 @@ from django.db import transaction
 
 from catalogue.models import Exercise
 from catalogue.roles import ensure_therapists_group
-from routines import checking
+from routines import checking, two_factor
 from routines.models import (
     Access,
     AccessLog,
     CareLink,
     Diagnosis,
+    Feeling,
     HealthProfile,
+    PlanSettings,
     Review,
     Routine,
     RoutineItem,
+    SessionLog,
     ShareCode,
     Weekday,
 )
 
 DEMO_USERNAME = "demo"
+DEMO_WEEKS = 8
 DEMO_PASSWORD = "bonefit-demo"  # noqa: S105 - printed in the README on purpose
-THERAPIST_USERNAME = "therapist"
-THERAPIST_PASSWORD = "bonefit-therapist"  # noqa: S105 - printed in the README on purpose
 RESTRICTIONS = (
     "Lifting more than 5 kg, and bending forward from the waist (touching your toes, "
     "sit-ups)."
 )
+
+# A demo therapist for `make run` only (never without DEBUG): staff sign in with a second
+# step, so the demo's authenticator key and recovery codes are fixed and in the README.
+DEMO_THERAPIST = "therapist"
+DEMO_THERAPIST_PASSWORD = "bonefit-therapist"  # noqa: S105 - printed in the README
+DEMO_TOTP_KEY = "626f6e656669742d64656d6f2d746f74702d6b6579"  # hex of the key below
+DEMO_TOTP_SECRET = "MJXW 4ZLG NF2C 2ZDF NVXS 25DP ORYC 223F PE"  # noqa: S105 - README
+DEMO_RECOVERY_CODES = [f"demo-code-{n:02d}" for n in range(1, 11)]
 
 # (day, slug, sets, reps, minutes)
 DEMO_WEEK = [
@@ -84,32 +98,30 @@ class Command(BaseCommand):
                         )
                     )
                 RoutineItem.objects.bulk_create(items)
+            logged = self._seed_logs(user)
         state = "created" if created else "already there"
         self.stdout.write(
             f"Demo patient '{DEMO_USERNAME}' {state} (password: {DEMO_PASSWORD})."
         )
-        therapist_created = self.seed_therapist(user)
-        state = "created" if therapist_created else "already there"
-        self.stdout.write(
-            f"Demo therapist '{THERAPIST_USERNAME}' {state} "
-            f"(password: {THERAPIST_PASSWORD}), linked to '{DEMO_USERNAME}'."
-        )
+        if logged:
+            self.stdout.write(f"Logged {logged} demo sessions over {DEMO_WEEKS} weeks.")
+        if settings.DEBUG:
+            therapist = self._demo_therapist()
+            if self._care_team(user, therapist):
+                self.stdout.write(
+                    f"'{DEMO_THERAPIST}' is linked to '{DEMO_USERNAME}': one approval, "
+                    "one advice against, one exercise waiting, restrictions, an added "
+                    "exercise and a template."
+                )
 
-    def seed_therapist(self, patient):
-        """A therapist linked to the demo patient, who approved one danger item, advised
-        against another, wrote restrictions, added an exercise and keeps a template; a
-        third danger item waits for approval. Every write goes through the model methods."""
-        User = get_user_model()
+    def _care_team(self, patient, therapist):
+        """The demo therapist, linked to the demo patient, approved one danger item,
+        advised against another, wrote restrictions, added an exercise and keeps a
+        template; a third danger item waits for approval. Once (idempotent); every write
+        goes through the model methods."""
+        if CareLink.objects.filter(patient=patient, therapist=therapist).exists():
+            return False
         with transaction.atomic():
-            therapist, created = User.objects.get_or_create(
-                username=THERAPIST_USERNAME,
-                defaults={"first_name": "Sam", "last_name": "Carter", "is_staff": True},
-            )
-            if not created:
-                return False
-            therapist.set_password(THERAPIST_PASSWORD)
-            therapist.save()
-            therapist.groups.add(ensure_therapists_group())
             ShareCode.renew_for(therapist)
             link, _ = CareLink.start(patient=patient, therapist=therapist)
             link.write_restrictions(RESTRICTIONS)
@@ -183,7 +195,7 @@ class Command(BaseCommand):
             for what in [
                 "your profile and routines",
                 "wrote what you should avoid",
-                f"approved Standing forward bend on Friday in “{routine.name}”",
+                f"approved Standing forward bend (yoga) on Friday in “{routine.name}”",
                 f"advised against Sit-up on Sunday in “{routine.name}”",
                 f"added Bird dog on Friday to “{routine.name}”",
             ]:
@@ -213,3 +225,80 @@ class Command(BaseCommand):
                     by=therapist,
                 )
         return True
+
+    def _demo_therapist(self):
+        User = get_user_model()
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(
+                username=DEMO_THERAPIST,
+                defaults={
+                    "first_name": "Terry",
+                    "last_name": "Jones",
+                    "is_staff": True,
+                },
+            )
+            if created:
+                user.set_password(DEMO_THERAPIST_PASSWORD)
+                user.save()
+                user.groups.add(ensure_therapists_group())
+                two_factor.enrol(user, key=DEMO_TOTP_KEY)
+            # Fresh recovery codes on every run, so the README's always work.
+            two_factor.new_recovery_codes(user, list(DEMO_RECOVERY_CODES))
+        self.stdout.write(
+            f"Demo therapist '{DEMO_THERAPIST}' (password: {DEMO_THERAPIST_PASSWORD}); "
+            f"second step: authenticator key {DEMO_TOTP_SECRET}, or a recovery code "
+            f"{DEMO_RECOVERY_CODES[0]} … {DEMO_RECOVERY_CODES[-1]}."
+        )
+        return user
+
+    def _seed_logs(self, user):
+        """Follow the demo week and log eight weeks of it, once (idempotent).
+
+        About four sessions in five are done; sit-to-stand felt easy the last three
+        times (so a step up is on offer) and the golf swing hurt once.
+        """
+        if PlanSettings.objects.filter(user=user).exists():
+            return 0
+        routine = Routine.objects.filter(owner=user).order_by("pk").first()
+        if routine is None:
+            return 0
+        today = PlanSettings(user=user).today()
+        start = today - timedelta(weeks=DEMO_WEEKS)
+        PlanSettings.objects.create(
+            user=user, routine=routine, following_since=start, reminder=True
+        )
+        items = list(routine.items.select_related("routine", "exercise"))
+        chance = random.Random(8)  # noqa: S311 - demo data, the same on every machine
+        logs = []
+        for offset in range((today - start).days):
+            day = start + timedelta(days=offset)
+            for item in (i for i in items if i.day == day.weekday()):
+                slug = item.exercise.slug
+                age = (today - day).days
+                step_up = slug == "sit-to-stand" and age <= 21
+                hurt = slug == "golf-swing" and 14 < age <= 21
+                if not (step_up or hurt) and chance.random() > 0.8:
+                    continue
+                log = SessionLog(
+                    user=user,
+                    item=item,
+                    exercise=item.exercise,
+                    date=day,
+                    sets=item.sets,
+                    reps=item.reps,
+                    minutes=item.minutes,
+                    load_kg=item.load_kg,
+                    weight_bearing=item.exercise.weight_bearing,
+                    strengthening=item.exercise.strengthening,
+                    trains_balance=item.exercise.trains_balance,
+                    feeling=chance.choice(
+                        [Feeling.ABOUT_RIGHT, Feeling.ABOUT_RIGHT, Feeling.EASY, ""]
+                    ),
+                )
+                if step_up:
+                    log.feeling, log.hurt = Feeling.EASY, False
+                if hurt:
+                    log.feeling, log.hurt = Feeling.HARD, True
+                logs.append(log)
+        SessionLog.objects.bulk_create(logs)
+        return len(logs)

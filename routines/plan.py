@@ -1,0 +1,302 @@
+"""Doing the plan: loading what the today, history and calendar pages need.
+
+The bridge from the database to the pure modules `targets` and `progression`, as
+`checking` is for `safety`. Every function runs a fixed number of queries, whatever
+the number of items and logs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import icalendar
+from django.utils import timezone
+
+from catalogue.models import Equipment, dose_in_words
+from routines import checking, progression, safety, targets
+from routines.models import HealthProfile, PlanSettings, RoutineItem, SessionLog
+
+HISTORY_WEEKS = 12
+# Logs older than this cannot be among an item's last three sessions that still count.
+RATINGS_WINDOW = timedelta(weeks=HISTORY_WEEKS)
+WEIGHT_EQUIPMENT = {Equipment.DUMBBELLS, Equipment.BARBELL, Equipment.KETTLEBELL}
+CALENDAR_PRODID = "-//BoneFit//Exercise plan//EN"
+
+
+def week_so_far(today: date) -> list[date]:
+    """Monday of this week up to today: the days a patient may mark."""
+    monday = targets.monday_of(today)
+    return [monday + timedelta(days=n) for n in range(today.weekday() + 1)]
+
+
+def weight_allowed(item: RoutineItem) -> bool:
+    """Whether "a little weight" is a sensible next step for this item.
+
+    Already lifting, an exercise done with weights, or a standing exercise where the legs
+    carry the body (a light dumbbell held at the chest, as in sit-to-stand with a weight).
+    """
+    exercise = item.exercise
+    return (
+        item.load_kg is not None
+        or exercise.equipment in WEIGHT_EQUIPMENT
+        or exercise.weight_bearing
+    )
+
+
+@dataclass
+class Offer:
+    """A step up offered for one item, in words."""
+
+    item: RoutineItem
+    step: progression.Step
+    harder_name: str = ""
+
+    @property
+    def kind(self):
+        return self.step.kind
+
+    @property
+    def new_dose(self):
+        return dose_in_words(
+            self.step.sets, self.step.reps, self.step.minutes, self.step.load_kg
+        )
+
+    @property
+    def text(self):
+        if self.step.kind == progression.HARDER:
+            return f"Try {self.harder_name} instead: {self.new_dose}"
+        return f"Go up to {self.new_dose}"
+
+
+@dataclass
+class DayItem:
+    item: RoutineItem
+    log: SessionLog | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def done(self):
+        return self.log is not None
+
+    @property
+    def hurt(self):
+        return bool(self.log and self.log.hurt)
+
+
+@dataclass
+class TodayPage:
+    settings: PlanSettings
+    day: date
+    today: date
+    items: list[DayItem] = field(default_factory=list)
+    offers: dict[int, list[Offer]] = field(default_factory=dict)
+
+    @property
+    def offer_list(self):
+        return [offer for offers in self.offers.values() for offer in offers]
+
+
+def today_page(user, settings: PlanSettings, day: date, today: date) -> TodayPage:
+    """The items of `day` in the followed routine, their logs, and the steps up on offer.
+
+    Queries: the routine's items (1), the logs of the last weeks (1), the profile (1),
+    safety data (2) and rules (1); none when no routine is followed.
+    """
+    page = TodayPage(settings=settings, day=day, today=today)
+    if settings.routine_id is None:
+        return page
+    items = list(
+        RoutineItem.objects.filter(routine_id=settings.routine_id)
+        .select_related("routine", "exercise", "exercise__harder_version")
+        .order_by("day", "position", "pk")
+    )
+    logs = list(
+        SessionLog.objects.filter(
+            item__routine_id=settings.routine_id, date__gte=today - RATINGS_WINDOW
+        ).order_by("-date", "-pk")
+    )
+    on_day = {log.item_id: log for log in logs if log.date == day}
+    page.items = [
+        DayItem(item, on_day.get(item.pk))
+        for item in items
+        if item.day == day.weekday()
+    ]
+    page.offers = offers_for(user, items, logs)
+    return page
+
+
+def offers_for(user, items, logs) -> dict[int, list[Offer]]:
+    """{item id: steps up on offer}; `logs` newest first, items with harder_version selected."""
+    ratings = defaultdict(list)
+    for log in logs:
+        ratings[log.item_id].append(log.as_rating())
+    candidates = [
+        item for item in items if progression.ready(_facts_stub(item), ratings[item.pk])
+    ]
+    if not candidates:
+        return {}
+    profile = HealthProfile.for_user(user).as_facts()
+    exercises = {item.exercise_id: item.exercise for item in candidates}
+    for item in candidates:
+        harder = item.exercise.harder_version
+        if harder is not None and harder.is_published:
+            exercises[harder.pk] = harder
+    data = checking.safety_data(exercises)
+    rules = checking.pattern_rules()
+    offers = {}
+    for item in candidates:
+        facts = item.as_facts(data.facts(item.exercise))
+        harder = item.exercise.harder_version
+        harder_facts = (
+            data.facts(harder) if harder is not None and harder.is_published else None
+        )
+        steps = progression.suggestions(
+            profile,
+            facts,
+            ratings[item.pk],
+            weight_allowed=weight_allowed(item),
+            harder=harder_facts,
+            harder_dose=_usual_dose(harder, item) if harder_facts else (None,) * 3,
+            rules=rules,
+        )
+        if steps:
+            offers[item.pk] = [
+                Offer(
+                    item, step, harder.name if step.kind == progression.HARDER else ""
+                )
+                for step in steps
+            ]
+    return offers
+
+
+def _facts_stub(item: RoutineItem) -> safety.Item:
+    """Enough of the facts for progression.ready() (no patterns needed, so no query)."""
+    return item.as_facts(
+        safety.Exercise(
+            slug=item.exercise.slug, strengthening=item.exercise.strengthening
+        )
+    )
+
+
+def _usual_dose(harder, item):
+    """The harder version's usual dose; without one, the item's own (without weight)."""
+    if harder.default_reps or harder.default_minutes:
+        return (harder.default_sets, harder.default_reps, harder.default_minutes)
+    return (item.sets, item.reps, item.minutes)
+
+
+def offer_for(user, item: RoutineItem, kind: str) -> Offer | None:
+    """The step of `kind` on offer for one item now (checked again when accepted)."""
+    logs = list(
+        SessionLog.objects.filter(item=item).order_by("-date", "-pk")[
+            : progression.SESSIONS_NEEDED
+        ]
+    )
+    offers = offers_for(user, [item], logs).get(item.pk, [])
+    return next((offer for offer in offers if offer.kind == kind), None)
+
+
+# History
+
+
+def planned_sessions(settings: PlanSettings):
+    """planned_for(day) for targets.weeks(): the followed routine's items on that weekday.
+
+    One query. Days before the patient first followed a routine planned nothing. The plan
+    is today's routine: BoneFit does not keep earlier versions of a routine.
+    """
+    by_weekday = defaultdict(list)
+    if settings.routine_id is not None:
+        rows = RoutineItem.objects.filter(routine_id=settings.routine_id).values_list(
+            "day",
+            "minutes",
+            "exercise__weight_bearing",
+            "exercise__strengthening",
+            "exercise__trains_balance",
+        )
+        for weekday, minutes, wb, strength, balance in rows:
+            by_weekday[weekday].append((minutes, wb, strength, balance))
+    since = settings.following_since
+
+    def planned_for(day: date) -> list[targets.Session]:
+        if since is None or day < since:
+            return []
+        return [
+            targets.Session(day, minutes, wb, strength, balance)
+            for minutes, wb, strength, balance in by_weekday[day.weekday()]
+        ]
+
+    return planned_for
+
+
+def history(user, settings: PlanSettings, today: date) -> list[targets.WeekTally]:
+    """The last 12 weeks, oldest first. Two queries, whatever the number of logs."""
+    first = targets.monday_of(today) - timedelta(weeks=HISTORY_WEEKS - 1)
+    done = [
+        targets.Session(*row)
+        for row in SessionLog.objects.owned_by(user)
+        .between(first, today)
+        .values_list(
+            "date", "minutes", "weight_bearing", "strengthening", "trains_balance"
+        )
+    ]
+    return targets.weeks(today, HISTORY_WEEKS, planned_sessions(settings), done)
+
+
+# The calendar feed
+
+
+def calendar_feed(settings: PlanSettings, items, today: date) -> bytes:
+    """The followed routine as an iCalendar file: one weekly event per day with items.
+
+    Exercise names and doses only: never the diagnosis, the profile or the findings.
+    `items` are the routine's items with their exercise selected.
+    """
+    zone = settings.zone
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", CALENDAR_PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "BoneFit exercises")
+    calendar.add("x-wr-timezone", settings.time_zone)
+    by_day = defaultdict(list)
+    for item in items:
+        by_day[item.day].append(item)
+    monday = targets.monday_of(today)
+    stamp = timezone.now().replace(microsecond=0)
+    for weekday in sorted(by_day):
+        day_items = by_day[weekday]
+        start = datetime.combine(
+            monday + timedelta(days=weekday), settings.session_time, tzinfo=zone
+        )
+        event = icalendar.Event()
+        event.add("uid", f"bonefit-plan-{settings.pk}-{safety.DAYS[weekday]}@bonefit")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", start)
+        event.add("duration", timedelta(minutes=session_minutes(day_items)))
+        event.add("rrule", {"freq": "weekly", "byday": safety.DAYS[weekday][:2]})
+        count = len(day_items)
+        event.add("summary", f"BoneFit: {count} exercise{'s' if count != 1 else ''}")
+        event.add(
+            "description",
+            "\n".join(f"{i.exercise.name}: {i.dose_text()}" for i in day_items),
+        )
+        if settings.reminder:
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", "Time for your BoneFit exercises")
+            alarm.add("trigger", timedelta(0))
+            event.add_component(alarm)
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def session_minutes(items) -> int:
+    """A rough length for a day: timed items as planned, 5 minutes for the others."""
+    return max(
+        10, sum((i.minutes or 0) * (i.sets or 1) if i.minutes else 5 for i in items)
+    )

@@ -1,0 +1,136 @@
+"""Today, the history and the tick sheet in Chromium: axe, the chart against the table, paper."""
+
+import subprocess
+from datetime import timedelta
+
+import pytest
+
+from routines.models import HealthProfile, PlanSettings, Routine, RoutineItem
+from routines.models import SessionLog as Log
+from tests.browser.conftest import axe_violations, log_in
+from tests.browser.test_pages import pdf_pages
+from tests.factories import make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "strong-enough-pass-42"
+WEEK = [
+    (0, "brisk-walking", None, None, 30),
+    (0, "sit-to-stand", 2, 10, None),
+    (1, "single-leg-stance-supported", None, None, 5),
+    (2, "brisk-walking", None, None, 30),
+    (3, "squat-to-chair", 2, 10, None),
+    (3, "band-row", 2, 10, None),
+    (4, "tai-chi", None, None, 30),
+    (5, "brisk-walking", None, None, 40),
+    (6, "heel-raises", 2, 12, None),
+]
+
+
+@pytest.fixture
+def follower(starter_catalogue):
+    from catalogue.models import Exercise
+
+    user = make_user("dorothy", password=PASSWORD, first_name="Dorothy")
+    HealthProfile.objects.create(user=user, diagnosis="osteoporosis")
+    routine = Routine.objects.create(owner=user, name="My week")
+    exercises = Exercise.objects.in_bulk(field_name="slug")
+    for position, (day, slug, sets, reps, minutes) in enumerate(WEEK):
+        RoutineItem.objects.create(
+            routine=routine,
+            exercise=exercises[slug],
+            day=day,
+            position=position,
+            sets=sets,
+            reps=reps,
+            minutes=minutes,
+        )
+    settings = PlanSettings(user=user)
+    today = settings.today()
+    PlanSettings.objects.create(
+        user=user, routine=routine, following_since=today - timedelta(weeks=6)
+    )
+    items = list(routine.items.select_related("routine", "exercise"))
+    # Six weeks of logs: every other session, the sit-to-stand easy every time.
+    for offset in range(1, 43):
+        day = today - timedelta(days=offset)
+        for n, item in enumerate(i for i in items if i.day == day.weekday()):
+            if item.exercise.slug == "sit-to-stand" or (offset + n) % 2:
+                log, _ = Log.mark_done(item=item, day=day)
+                Log.objects.filter(pk=log.pk).update(feeling="easy", hurt=False)
+    # Today: the first item done and painful, so the warning shows.
+    first_today = next((i for i in items if i.day == today.weekday()), None)
+    if first_today is not None:
+        Log.record_answers(item=first_today, day=today, feeling="hard", hurt=True)
+    return routine
+
+
+def test_today_and_history_have_no_accessibility_violations(
+    page, live_server, follower
+):
+    log_in(page, live_server.url, "dorothy", PASSWORD)
+    failures = {}
+    for path in ("/today/", "/history/", "/plan/", "/plan/tick-sheet/"):
+        page.goto(live_server.url + path)
+        if found := axe_violations(page):
+            failures[path] = found
+    page.goto(live_server.url + "/today/")
+    assert page.get_by_text("Ready for a next step?").is_visible()
+    assert page.get_by_text("ask your therapist").first.is_visible()
+    assert failures == {}, failures
+
+
+def test_the_charts_numbers_equal_the_tables(page, live_server, follower):
+    log_in(page, live_server.url, "dorothy", PASSWORD)
+    page.goto(live_server.url + "/history/")
+    charts = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('svg[data-chart]')].map(
+            svg => [svg.dataset.chart, Object.fromEntries([...svg.querySelectorAll(
+                'text.chart-value')].map(t => [t.dataset.week, t.dataset.value]))]))"""
+    )
+    table = page.evaluate(
+        """() => Object.fromEntries(['adherence', 'minutes', 'strength', 'balance'].map(
+            key => [key, Object.fromEntries([...document.querySelectorAll(
+                'tr[data-week]')].map(row => [row.dataset.week, row.querySelector(
+                `td[data-key="${key}"]`).textContent.trim().split(' ')[0]]))]))"""
+    )
+    assert set(charts) == {"adherence", "minutes", "strength", "balance"}
+    assert all(len(weeks) == 12 for weeks in charts.values())
+    assert charts == table
+    assert any(value not in ("0", "–") for value in charts["minutes"].values())
+    # The picture is visible and every bar names its week and number.
+    assert page.locator('svg[data-chart="adherence"]').is_visible()
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_tick_sheet_pdf_holds_every_item_and_28_boxes_each(
+    page, live_server, follower, artifacts, paper
+):
+    log_in(page, live_server.url, "dorothy", PASSWORD)
+    page.goto(live_server.url + "/plan/tick-sheet/")
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden()
+    body_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert body_size >= 14 * 96 / 72 - 0.01  # 14 pt in CSS pixels
+    pdf = artifacts / f"tick-sheet-{paper}.pdf"
+    page.pdf(path=str(pdf), format=paper)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", str(pdf), str(artifacts / f"tick-{paper}")],
+        check=True,
+    )
+    text = "\n".join(pdf_pages(pdf))
+    assert text.count("☐") == 28 * len(WEEK)
+    names = [
+        "Brisk walking",
+        "Sit-to-stand",
+        "Single-leg stance",
+        "Squat to chair",
+        "Resistance-band row",
+        "Tai chi",
+        "Heel raises",
+    ]
+    for name in names:
+        assert name in text
+    assert text.count("Brisk walking") == 3
+    assert "Your therapist has the last word" in text
+    assert "Log out" not in text

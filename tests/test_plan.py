@@ -1,0 +1,680 @@
+"""Doing the plan: /today/, the history, steps up, the calendar feed and the plan settings."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from unittest import mock
+
+import icalendar
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
+
+from catalogue.models import Equipment
+from routines.models import PlanSettings, RoutineItem, SessionLog
+from tests.factories import make_exercise, make_item, make_routine
+
+pytestmark = pytest.mark.django_db
+
+# Thursday 26 November 2026, 10:00 in London: Monday to Thursday can be marked.
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+THURSDAY, MONDAY = date(2026, 11, 26), date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        yield
+
+
+@pytest.fixture
+def squat(patterns):
+    harder = make_exercise(name="Goblet squat", slug="goblet", strengthening=True)
+    return make_exercise(
+        name="Squat to chair",
+        slug="squat",
+        strengthening=True,
+        equipment=Equipment.SUPPORT,
+        harder_version=harder,
+    )
+
+
+@pytest.fixture
+def routine(patient, squat):
+    routine = make_routine(owner=patient, name="My week")
+    make_item(routine, squat, day=THURSDAY.weekday(), sets=2, reps=10)
+    make_item(
+        routine,
+        make_exercise(name="Brisk walking", slug="walk"),
+        day=THURSDAY.weekday(),
+        reps=None,
+        minutes=30,
+    )
+    make_item(routine, squat, day=MONDAY.weekday(), sets=2, reps=10)
+    return routine
+
+
+@pytest.fixture
+def following(patient, routine):
+    PlanSettings.objects.create(user=patient, routine=routine, following_since=MONDAY)
+    return routine
+
+
+def item_of(routine, name, day=THURSDAY):
+    return routine.items.get(exercise__name=name, day=day.weekday())
+
+
+def log_easy(item, days_ago, **fields):
+    day = THURSDAY - timedelta(days=days_ago)
+    log, _ = SessionLog.mark_done(item=item, day=day)
+    SessionLog.objects.filter(pk=log.pk).update(
+        **({"feeling": "easy", "hurt": False} | fields)
+    )
+    return log
+
+
+# Following a routine
+
+
+def test_following_a_routine_from_the_today_page(app, patient, routine):
+    page = app.get("/today/", user=patient)
+    assert "Which routine do you follow?" in page
+    form = page.forms["follow-form"]
+    form["routine"] = str(routine.pk)
+    page = form.submit().follow()
+    assert PlanSettings.objects.get(user=patient).routine == routine
+    assert PlanSettings.objects.get(user=patient).following_since == THURSDAY
+    assert "You now follow “My week”" in page
+    assert "Squat to chair" in page
+    assert "Brisk walking" in page
+
+
+def test_another_patients_routine_cannot_be_followed(
+    app, patient, other_patient, routine
+):
+    page = app.get("/today/", user=other_patient)
+    assert "You have no routine yet" in page
+    response = app.post(
+        "/plan/follow/",
+        {
+            "routine": routine.pk,
+            "csrfmiddlewaretoken": page.forms[0]["csrfmiddlewaretoken"].value,
+        },
+        user=other_patient,
+        expect_errors=True,
+    )
+    assert response.status_code == 404
+    assert not PlanSettings.objects.filter(user=other_patient).exists()
+
+
+# Done, undo, how it felt
+
+
+def test_done_and_undo_round_trip(app, patient, following):
+    squat = item_of(following, "Squat to chair")
+    page = app.get("/today/", user=patient)
+    assert "Today, Thursday 26 November" in page
+    page = page.forms[f"done-{squat.pk}"].submit().follow()
+    log = SessionLog.objects.get()
+    assert (log.item, log.date, log.user, log.sets, log.reps) == (
+        squat,
+        THURSDAY,
+        patient,
+        2,
+        10,
+    )
+    assert "Well done! Squat to chair is marked done." in page
+    assert f"done-{squat.pk}" not in page.forms
+    page = page.forms[f"undo-{squat.pk}"].submit().follow()
+    assert not SessionLog.objects.exists()
+    assert f"done-{squat.pk}" in page.forms
+
+
+def test_a_double_click_on_done_logs_once(app, patient, following):
+    squat = item_of(following, "Squat to chair")
+    form = app.get("/today/", user=patient).forms[f"done-{squat.pk}"]
+    form.submit()
+    page = form.submit().follow()
+    assert SessionLog.objects.count() == 1
+    assert "already marked done" in page
+
+
+def test_a_click_that_loses_the_race_finds_the_first_log(patient, following):
+    """Two clicks at once: the other click saves its log between our look-up and insert."""
+    squat = RoutineItem.objects.select_related("routine", "exercise").get(
+        pk=item_of(following, "Squat to chair").pk
+    )
+    real_get = QuerySet.get
+    raced = []
+
+    def get_while_the_other_click_saves(self, *args, **kwargs):
+        if self.model is SessionLog and not raced:
+            raced.append(True)
+            SessionLog.objects.bulk_create(
+                [
+                    SessionLog(
+                        user=patient, item=squat, exercise=squat.exercise, date=THURSDAY
+                    )
+                ]
+            )
+            raise SessionLog.DoesNotExist
+        return real_get(self, *args, **kwargs)
+
+    with mock.patch.object(QuerySet, "get", get_while_the_other_click_saves):
+        log, created = SessionLog.mark_done(item=squat, day=THURSDAY)
+    assert raced
+    assert created is False
+    assert SessionLog.objects.get().pk == log.pk
+
+
+def test_the_database_refuses_a_second_log_of_the_same_item_and_day(patient, following):
+    squat = item_of(following, "Squat to chair")
+    log_easy(squat, 0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SessionLog.objects.create(
+            user=patient, item=squat, exercise=squat.exercise, date=THURSDAY
+        )
+
+
+def test_feeling_and_no_pain_are_saved(app, patient, following):
+    squat = item_of(following, "Squat to chair")
+    page = app.get("/today/", user=patient).forms[f"done-{squat.pk}"].submit().follow()
+    form = page.forms[f"answers-{squat.pk}"]
+    form["feeling"] = "about_right"
+    form["hurt"] = "no"
+    page = form.submit().follow()
+    log = SessionLog.objects.get()
+    assert (log.feeling, log.hurt) == ("about_right", False)
+    assert "your answers are saved" in page
+    assert "ask your therapist" not in page.forms[f"answers-{squat.pk}"].text
+
+
+def test_pain_says_stop_and_ask_your_therapist_and_is_listed_for_the_care_team(
+    app, patient, following
+):
+    squat = item_of(following, "Squat to chair")
+    page = app.get("/today/", user=patient).forms[f"done-{squat.pk}"].submit().follow()
+    form = page.forms[f"answers-{squat.pk}"]
+    form["feeling"] = "hard"
+    form["hurt"] = "yes"
+    page = form.submit().follow()
+    assert "Stop doing this exercise and ask your therapist" in page
+    # Still said on the page after the message has gone.
+    page = app.get("/today/")
+    assert "It hurt." in page
+    assert "Stop doing this exercise and ask your therapist" in page
+    [report] = SessionLog.objects.pain_reports()
+    assert (report.user, report.exercise.name, report.date) == (
+        patient,
+        "Squat to chair",
+        THURSDAY,
+    )
+
+
+def test_saving_answers_with_nothing_chosen_is_a_plain_words_error(
+    app, patient, following
+):
+    squat = item_of(following, "Squat to chair")
+    page = app.get("/today/", user=patient).forms[f"done-{squat.pk}"].submit().follow()
+    response = page.forms[f"answers-{squat.pk}"].submit(status=400)
+    assert "Choose how it felt, or whether it hurt" in response
+    assert SessionLog.objects.get().feeling == ""
+
+
+def test_an_earlier_day_of_this_week_can_be_marked(app, patient, following):
+    monday_squat = item_of(following, "Squat to chair", MONDAY)
+    page = app.get("/today/", user=patient).click("Monday")
+    assert "Monday 23 November" in page
+    assert "Today," not in page.html.h1.text
+    page = page.forms[f"done-{monday_squat.pk}"].submit().follow()
+    assert SessionLog.objects.get().date == MONDAY
+    assert page.request.path == "/today/2026-11-23/"
+
+
+@pytest.mark.parametrize(
+    "day",
+    ["2026-11-27", "2026-11-22", "2025-11-24", "not-a-date", "2026-02-30"],
+)
+def test_future_days_and_other_weeks_cannot_be_marked(app, patient, following, day):
+    squat = item_of(following, "Squat to chair")
+    page = app.get("/today/", user=patient)
+    token = page.forms[f"done-{squat.pk}"]["csrfmiddlewaretoken"].value
+    assert app.get(f"/today/{day}/", expect_errors=True).status_code == 404
+    response = app.post(
+        f"/today/{day}/done/",
+        {"item": squat.pk, "csrfmiddlewaretoken": token},
+        expect_errors=True,
+    )
+    assert response.status_code == 404
+    assert not SessionLog.objects.exists()
+
+
+def test_an_item_planned_on_another_day_cannot_be_logged_today(app, patient, following):
+    monday_squat = item_of(following, "Squat to chair", MONDAY)
+    page = app.get("/today/", user=patient)
+    token = page.forms[0]["csrfmiddlewaretoken"].value
+    response = app.post(
+        "/today/2026-11-26/done/",
+        {"item": monday_squat.pk, "csrfmiddlewaretoken": token},
+        expect_errors=True,
+    )
+    assert response.status_code == 404
+    assert not SessionLog.objects.exists()
+
+
+def test_another_patients_item_and_log_are_a_404(
+    app, patient, other_patient, following, squat
+):
+    squat_item = item_of(following, "Squat to chair")
+    log_easy(squat_item, 0)
+    bobs = make_routine(owner=other_patient)
+    make_item(bobs, squat, day=THURSDAY.weekday())
+    PlanSettings.objects.create(user=other_patient, routine=bobs)
+    page = app.get("/today/", user=other_patient)
+    token = page.forms[0]["csrfmiddlewaretoken"].value
+    for action in ("done", "undo", "answers"):
+        response = app.post(
+            f"/today/2026-11-26/{action}/",
+            {"item": squat_item.pk, "feeling": "easy", "csrfmiddlewaretoken": token},
+            expect_errors=True,
+        )
+        assert response.status_code == 404
+    for action in ("accept", "decline"):
+        response = app.post(
+            f"/progress/{squat_item.pk}/{action}/",
+            {"kind": "dose", "version": 1, "csrfmiddlewaretoken": token},
+            expect_errors=True,
+        )
+        assert response.status_code == 404
+    log = SessionLog.objects.get()
+    assert (log.feeling, log.progression_declined) == ("easy", False)
+    assert "Squat to chair" in page  # Bob's own squat, unlogged
+    assert f"undo-{squat_item.pk}" not in page.forms
+
+
+def test_anonymous_visitors_are_sent_to_log_in(app):
+    for url in ("/today/", "/history/", "/plan/", "/plan/tick-sheet/"):
+        response = app.get(url)
+        assert response.status_code == 302
+        assert response.location.startswith("/accounts/login/")
+
+
+# Steps up
+
+
+def test_three_easy_sessions_offer_a_step_up_and_accepting_changes_the_item(
+    app, patient, following
+):
+    squat = item_of(following, "Squat to chair")
+    for days_ago in (21, 14, 7):
+        log_easy(squat, days_ago)
+    page = app.get("/today/", user=patient)
+    assert "Ready for a next step?" in page
+    assert "Go up to 2 sets of 12" in page
+    assert "Try Goblet squat instead: 2 sets of 10" in page
+    page = page.forms[f"accept-{squat.pk}-dose"].submit().follow()
+    squat.refresh_from_db()
+    assert (squat.sets, squat.reps, squat.version) == (2, 12, 2)
+    assert (
+        "Changed Squat to chair, 2 sets of 10 to Squat to chair, 2 sets of 12" in page
+    )
+    assert "Ready for a next step?" not in page  # the easy logs were at the old dose
+
+
+def test_accepting_the_harder_version_swaps_the_exercise(app, patient, following):
+    squat = item_of(following, "Squat to chair")
+    for days_ago in (21, 14, 7):
+        log_easy(squat, days_ago)
+    page = app.get("/today/", user=patient)
+    page = page.forms[f"accept-{squat.pk}-harder"].submit().follow()
+    squat.refresh_from_db()
+    assert squat.exercise.name == "Goblet squat"
+    assert "to Goblet squat, 2 sets of 10" in page
+
+
+def test_declining_keeps_the_item_and_asks_again_after_three_more_easy_sessions(
+    app, patient, following
+):
+    squat = item_of(following, "Squat to chair")
+    for days_ago in (35, 28, 21):
+        log_easy(squat, days_ago)
+    page = app.get("/today/", user=patient)
+    page = page.forms[f"decline-{squat.pk}"].submit().follow()
+    squat.refresh_from_db()
+    assert (squat.reps, squat.version) == (10, 1)
+    assert "stays as it is" in page
+    assert "Ready for a next step?" not in page
+    log_easy(squat, 14)
+    log_easy(squat, 7)
+    assert "Ready for a next step?" not in app.get("/today/")
+    log_easy(squat, 0)
+    assert "Ready for a next step?" in app.get("/today/")
+
+
+@pytest.mark.parametrize(
+    "last", [{"feeling": "hard"}, {"hurt": True}, {"feeling": "about_right"}]
+)
+def test_a_hard_or_painful_session_never_suggests_going_up(
+    app, patient, following, last
+):
+    squat = item_of(following, "Squat to chair")
+    log_easy(squat, 21)
+    log_easy(squat, 14)
+    log_easy(squat, 7, **last)
+    assert "Ready for a next step?" not in app.get("/today/", user=patient)
+
+
+def test_a_step_accepted_from_an_old_page_changes_nothing(app, patient, following):
+    squat = item_of(following, "Squat to chair")
+    for days_ago in (21, 14, 7):
+        log_easy(squat, days_ago)
+    form = app.get("/today/", user=patient).forms[f"accept-{squat.pk}-dose"]
+    RoutineItem.objects.filter(pk=squat.pk).update(version=5)
+    page = form.submit().follow()
+    squat.refresh_from_db()
+    assert squat.reps == 10
+    assert "changed in another window" in page
+
+
+def test_a_step_no_longer_on_offer_changes_nothing(app, patient, following):
+    squat = item_of(following, "Squat to chair")
+    for days_ago in (21, 14, 7):
+        log_easy(squat, days_ago)
+    form = app.get("/today/", user=patient).forms[f"accept-{squat.pk}-dose"]
+    SessionLog.objects.filter(item=squat).update(feeling="hard")
+    page = form.submit().follow()
+    squat.refresh_from_db()
+    assert (squat.reps, squat.version) == (10, 1)
+    assert "no longer on offer" in page
+
+
+def test_weight_steps_stop_below_the_patients_load_threshold(app, patient, patterns):
+    # Osteoporosis: 10 kg or more counts as heavy. At 8 kg one more kilo is offered,
+    # at 9 kg the next step would reach 10 kg, so none is.
+    curl = make_exercise(
+        name="Curl", strengthening=True, weight_bearing=False, equipment="dumbbells"
+    )
+    routine = make_routine(owner=patient)
+    light = make_item(
+        routine, curl, day=THURSDAY.weekday(), sets=3, reps=12, load_kg=Decimal("8")
+    )
+    heavy = make_item(
+        routine, curl, day=MONDAY.weekday(), sets=3, reps=12, load_kg=Decimal("9")
+    )
+    PlanSettings.objects.create(user=patient, routine=routine)
+    for item in (light, heavy):
+        for days_ago in (21, 14, 7):
+            log_easy(item, days_ago)
+    page = app.get("/today/", user=patient)
+    assert "Go up to 3 sets of 8, with 9 kg" in page
+    assert f"accept-{light.pk}-dose" in page.forms
+    assert f"accept-{heavy.pk}-dose" not in page.forms
+
+
+def test_a_harder_version_that_is_dangerous_for_the_patient_is_not_offered(
+    app, patient, patterns
+):
+    twist = make_exercise(
+        name="Twist", slug="twist", patterns=["SPINAL_FLEXION"], strengthening=True
+    )
+    easy = make_exercise(
+        name="Band row", strengthening=True, weight_bearing=False, harder_version=twist
+    )
+    routine = make_routine(owner=patient)
+    row = make_item(routine, easy, day=THURSDAY.weekday(), sets=2, reps=10)
+    PlanSettings.objects.create(user=patient, routine=routine)
+    for days_ago in (21, 14, 7):
+        log_easy(row, days_ago)
+    page = app.get("/today/", user=patient)
+    assert "Go up to 2 sets of 12" in page
+    assert "Twist" not in page
+    assert f"accept-{row.pk}-harder" not in page.forms
+
+
+# History
+
+
+def test_history_counts_planned_done_minutes_and_days(app, patient, following):
+    walk = item_of(following, "Brisk walking")
+    squat = item_of(following, "Squat to chair")
+    monday_squat = item_of(following, "Squat to chair", MONDAY)
+    log_easy(walk, 0)
+    log_easy(squat, 0)
+    log_easy(monday_squat, 3)
+    page = app.get("/history/", user=patient)
+    row = page.html.select_one('tr[data-week="23 Nov"]')
+    cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
+    assert cells[0] == "23 November 2026 (this week, so far)"
+    # planned Mon 1 + Thu 2 = 3, all done; 30 minutes walking; strength Mon and Thu.
+    assert cells[1:4] == ["3", "3", "100"]
+    assert cells[4] == "30"
+    assert cells[5] == "2 ✔ target met"
+    assert cells[6] == "0"
+    # Weeks before the patient followed the routine planned nothing.
+    earlier = page.html.select_one('tr[data-week="16 Nov"]')
+    assert [c.get_text(strip=True) for c in earlier.find_all("td")][:3] == [
+        "0",
+        "0",
+        "–",
+    ]
+    assert page.html.select('svg[role="img"] title')[0].text == (
+        "Sessions done (% of planned)"
+    )
+    values = page.html.select(
+        'svg[data-chart="minutes"] text.chart-value[data-week="23 Nov"]'
+    )
+    assert values[0]["data-value"] == "30"
+
+
+def _logs_for_weeks(patient, routine, weeks, first=1):
+    items = list(routine.items.select_related("exercise"))
+    SessionLog.objects.bulk_create(
+        SessionLog(
+            user=patient,
+            item=item,
+            exercise=item.exercise,
+            date=MONDAY - timedelta(weeks=n) + timedelta(days=item.day),
+            minutes=item.minutes,
+            weight_bearing=True,
+            strengthening=item.exercise.strengthening,
+        )
+        for n in range(first, first + weeks)
+        for item in items
+    )
+
+
+def test_history_and_today_query_counts_do_not_grow_with_logs_or_items(
+    patient, patient_client, following, squat
+):
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert patient_client.get(url).status_code == 200
+        return len(queries)
+
+    _logs_for_weeks(patient, following, 1)
+    small = {url: count(url) for url in ("/today/", "/history/")}
+    _logs_for_weeks(patient, following, 51, first=2)
+    for n in range(20):
+        item = make_item(following, squat, day=n % 7, sets=2, reps=10)
+        log_easy(item, 7)
+        log_easy(item, 14)
+    big = {url: count(url) for url in ("/today/", "/history/")}
+    assert big == small
+    # session, user, plan settings + routine, items, logs, profile, safety data (2),
+    # rules (1): never one per item or log.
+    assert small["/today/"] <= 10
+
+
+# Plan settings and the calendar feed
+
+
+def test_plan_settings_round_trip(app, patient, routine):
+    page = app.get("/plan/", user=patient)
+    form = page.forms["plan-form"]
+    form["routine"] = str(routine.pk)
+    form["time_zone"] = "America/Toronto"
+    form["session_time"] = "08:30"
+    form["reminder"] = True
+    page = form.submit().follow()
+    settings = PlanSettings.objects.get(user=patient)
+    assert (settings.routine, settings.time_zone, settings.session_time) == (
+        routine,
+        "America/Toronto",
+        time(8, 30),
+    )
+    assert settings.reminder is True
+    assert "Your plan settings are saved." in page
+
+
+def test_an_unknown_time_zone_is_a_form_error(app, patient):
+    page = app.get("/plan/", user=patient)
+    form = page.forms["plan-form"]
+    form["time_zone"].force_value("Mars/Olympus")
+    response = form.submit(status=400)
+    assert "Select a valid choice" in response
+    assert not PlanSettings.objects.filter(user=patient).exists()
+
+
+def test_days_follow_the_patients_time_zone(app, patient, following):
+    # 10:00 UTC on Thursday is midnight, Friday, on Kiritimati (UTC+14).
+    PlanSettings.objects.filter(user=patient).update(time_zone="Pacific/Kiritimati")
+    page = app.get("/today/", user=patient)
+    assert "Today, Friday 27 November" in page
+
+
+def _turn_calendar_on(app, patient):
+    page = app.get("/plan/", user=patient)
+    page = page.forms["calendar-renew"].submit().follow()
+    return page, PlanSettings.objects.get(user=patient)
+
+
+def test_the_calendar_feed_parses_back_into_exactly_the_week(app, patient, following):
+    # The patient's profile (osteoporosis) must not leak into the feed.
+    PlanSettings.objects.filter(user=patient).update(
+        time_zone="America/Toronto", session_time=time(8, 30), reminder=True
+    )
+    page, settings = _turn_calendar_on(app, patient)
+    assert "Your calendar link is ready." in page
+    link = page.html.select_one("#calendar-link")["value"]
+    assert link.endswith(f"/calendar/{settings.calendar_token}.ics")
+    app.reset()  # a calendar app has no session
+    response = app.get(f"/calendar/{settings.calendar_token}.ics")
+    assert response.content_type == "text/calendar"
+    text = response.body.decode()
+    for private in ("osteoporosis", "Osteoporosis", "fracture", "Danger", "alice"):
+        assert private not in text
+    calendar = icalendar.Calendar.from_ical(response.body)
+    [zone] = calendar.walk("VTIMEZONE")
+    assert zone["TZID"] == "America/Toronto"
+    events = {
+        str(e["RRULE"]["BYDAY"][0]): e for e in calendar.walk("VEVENT")
+    }  # one event per day that has items
+    assert set(events) == {"MO", "TH"}
+    for code, weekday in (("MO", 0), ("TH", 3)):
+        event = events[code]
+        assert event["RRULE"]["FREQ"] == ["WEEKLY"]
+        start = event.decoded("DTSTART")
+        assert (start.weekday(), start.time()) == (weekday, time(8, 30))
+        assert str(start.tzinfo) == "America/Toronto"
+        assert start.date() >= MONDAY
+        [alarm] = event.walk("VALARM")
+        assert alarm.decoded("TRIGGER") == timedelta(0)
+    assert str(events["TH"]["DESCRIPTION"]).splitlines() == [
+        "Squat to chair: 2 sets of 10",
+        "Brisk walking: 30 minutes",
+    ]
+    assert str(events["TH"]["SUMMARY"]) == "BoneFit: 2 exercises"
+    assert str(events["MO"]["DESCRIPTION"]) == "Squat to chair: 2 sets of 10"
+    assert events["TH"].decoded("DURATION") == timedelta(minutes=35)
+
+
+def test_without_a_reminder_the_feed_has_no_alarm(app, patient, following):
+    _, settings = _turn_calendar_on(app, patient)
+    body = app.get(f"/calendar/{settings.calendar_token}.ics").body
+    assert icalendar.Calendar.from_ical(body).walk("VALARM") == []
+
+
+def test_renewing_the_calendar_link_makes_the_old_one_a_404(app, patient, following):
+    page, settings = _turn_calendar_on(app, patient)
+    old = f"/calendar/{settings.calendar_token}.ics"
+    page = page.forms["calendar-renew"].submit().follow()
+    assert "The old link no longer works" in page
+    new = f"/calendar/{PlanSettings.objects.get(user=patient).calendar_token}.ics"
+    assert new != old
+    assert app.get(old, expect_errors=True).status_code == 404
+    assert app.get(new).status_code == 200
+
+
+def test_turning_the_calendar_off_makes_the_link_a_404(app, patient, following):
+    page, settings = _turn_calendar_on(app, patient)
+    page = page.forms["calendar-off"].submit().follow()
+    assert "Your calendar link is off." in page
+    assert PlanSettings.objects.get(user=patient).calendar_token == ""
+    response = app.get(f"/calendar/{settings.calendar_token}.ics", expect_errors=True)
+    assert response.status_code == 404
+    assert app.get("/calendar/.ics", expect_errors=True).status_code == 404
+
+
+def test_a_made_up_feed_token_is_a_404(app, patient, following):
+    _turn_calendar_on(app, patient)
+    assert app.get("/calendar/guess.ics", expect_errors=True).status_code == 404
+
+
+# The tick sheet, the export and account deletion
+
+
+def test_tick_sheet_has_28_boxes_per_item(app, patient, following):
+    page = app.get("/plan/tick-sheet/", user=patient)
+    sections = page.html.select("section.tick-item")
+    assert len(sections) == following.items.count()
+    for section in sections:
+        assert section.get_text().count("☐") == 28
+    assert "Week of" in page
+    assert "23 Nov" in page
+    assert "14 Dec" in page
+
+
+def test_tick_sheet_without_a_followed_routine_asks_for_one(app, patient):
+    page = app.get("/plan/tick-sheet/", user=patient).follow()
+    assert "Choose the routine you follow first." in page
+
+
+def test_export_holds_every_log_and_deleting_the_account_removes_them(
+    app, patient, following
+):
+    squat = item_of(following, "Squat to chair")
+    log_easy(squat, 7, hurt=True)
+    log_easy(squat, 0)
+    data = app.get("/accounts/me/export/", user=patient).json
+    assert [(log["date"], log["hurt"]) for log in data["session_logs"]] == [
+        ("2026-11-19", True),
+        ("2026-11-26", False),
+    ]
+    assert data["plan_settings"]["routine"] == "My week"
+    form = app.get("/accounts/me/delete/").forms[1]
+    form["password"] = "a-long-enough-pass-123"
+    form.submit()
+    assert not SessionLog.objects.exists()
+    assert not PlanSettings.objects.exists()
+
+
+def test_removing_an_item_keeps_its_history(patient, following):
+    squat = item_of(following, "Squat to chair")
+    log_easy(squat, 0)
+    squat.remove()
+    log = SessionLog.objects.get()
+    assert log.item is None
+    assert log.exercise.name == "Squat to chair"
+
+
+def test_seed_demo_logs_eight_weeks_once(db):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    demo = PlanSettings.objects.get(user__username="demo")
+    count = SessionLog.objects.filter(user=demo.user).count()
+    assert count > 40
+    assert demo.following_since == THURSDAY - timedelta(weeks=8)
+    call_command("seed_demo", verbosity=0)
+    assert SessionLog.objects.filter(user=demo.user).count() == count
+    assert SessionLog.objects.pain_reports().filter(user=demo.user).exists()
