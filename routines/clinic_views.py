@@ -11,16 +11,19 @@ nothing. Writes go through the same model methods as the patient's own pages, wi
 
 from collections import defaultdict
 from contextlib import suppress
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalogue.forms import ExerciseFilterForm
@@ -43,6 +46,7 @@ from routines.models import (
     Review,
     Routine,
     RoutineItem,
+    SessionLog,
     ShareCode,
     StaleEdit,
     TokenUsedElsewhere,
@@ -57,6 +61,7 @@ from routines.views import (
 )
 
 PATIENTS_PER_PAGE = 25
+PAIN_REPORT_DAYS = 28  # the patient list counts "it hurt" answers of the last 4 weeks
 
 
 def is_therapist(user):
@@ -156,14 +161,29 @@ SORTS = {
     "risk": lambda row: safety.RISK_LEVELS.index(row["risk"].value),
     "routines": lambda row: row["routines"],
     "waiting": lambda row: row["waiting"],
+    "pain": lambda row: row["pain"],
     "activity": lambda row: row["activity"],
 }
 
 
 def _patient_rows(therapist):
     """One row per linked patient, in a fixed number of queries whatever their number:
-    the links with profiles and routine counts (1), all their items (1), the safety data
-    (2) and the rules (1)."""
+    the links with profiles, routine counts and pain reports (1), all their items (1), the
+    safety data (2) and the rules (1)."""
+    since = timezone.localdate() - timedelta(days=PAIN_REPORT_DAYS)
+    pain = (
+        SessionLog.objects.pain_reports()
+        .filter(user=OuterRef("patient_id"), date__gte=since)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    last_session = (
+        SessionLog.objects.filter(user=OuterRef("patient_id"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
     links = list(
         CareLink.objects.of_therapist(therapist)
         .select_related("patient__health_profile")
@@ -177,6 +197,8 @@ def _patient_rows(therapist):
                 "patient__routines__updated_at",
                 filter=Q(patient__routines__is_template=False),
             ),
+            pain_reports=Coalesce(Subquery(pain, output_field=IntegerField()), 0),
+            last_session=Subquery(last_session),
         )
     )
     patient_ids = [link.patient_id for link in links]
@@ -203,6 +225,7 @@ def _patient_rows(therapist):
             moment
             for moment in (
                 link.last_routine_change,
+                link.last_session,
                 profile.updated_at,
                 patient.last_login,
             )
@@ -216,6 +239,7 @@ def _patient_rows(therapist):
                 "has_profile": profile.pk is not None,
                 "routines": link.routine_count,
                 "waiting": len(check.items_to_confirm()),
+                "pain": link.pain_reports,
                 "activity": max(moments, default=link.started_at),
             }
         )
@@ -237,6 +261,7 @@ def patient_list(request):
         ("risk", "Risk level"),
         ("routines", "Routines"),
         ("waiting", "Waiting for approval"),
+        ("pain", "Pain reports (4 weeks)"),
         ("activity", "Last activity"),
     ]
     return render(

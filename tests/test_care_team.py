@@ -678,7 +678,31 @@ def test_patient_list_shows_risk_routines_waiting_and_activity(app, patient, sam
     page = signed_in(app, sam).get("/clinic/")
     row = page.html.select("tbody tr")[0]
     cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
-    assert cells[:4] == ["Alice", "Osteoporosis", "1", "◷ 1"]
+    assert cells[:5] == ["Alice", "Osteoporosis", "1", "◷ 1", "0"]
+
+
+def test_patient_list_counts_pain_reports_of_the_last_four_weeks(
+    app, patient, sam, week
+):
+    from routines.models import SessionLog
+
+    make_link(patient, sam)
+    today = timezone.localdate()
+    for days_ago, hurt in [(1, True), (20, True), (40, True), (2, False), (3, None)]:
+        SessionLog.objects.create(
+            user=patient,
+            item=week["safe"],
+            exercise=week["safe"].exercise,
+            date=today - timedelta(days=days_ago),
+            reps=10,
+            hurt=hurt,
+        )
+    page = signed_in(app, sam).get("/clinic/?sort=-pain")
+    cells = [
+        c.get_text(" ", strip=True)
+        for c in page.html.select("tbody tr")[0].find_all("td")
+    ]
+    assert cells[3] == "! 2"
 
 
 def test_patient_list_query_count_is_the_same_for_1_and_50_patients(
