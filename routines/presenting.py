@@ -191,6 +191,7 @@ class WeekSummary:
     confirmed_danger: list[ShownItem]
     take_care: list[ShownItem]
     waiting: list[ShownItem] = field(default_factory=list)  # for the linked therapist
+    advised_against: list[ShownItem] = field(default_factory=list)
 
 
 def week_summary(days: list[ShownDay]) -> WeekSummary:
@@ -201,6 +202,8 @@ def week_summary(days: list[ShownDay]) -> WeekSummary:
                 summary.waiting.append(shown)
             elif shown.needs_acknowledgement:
                 summary.attention.append(shown)
+            elif shown.advised_against:
+                summary.advised_against.append(shown)
             elif shown.highest == safety.DANGER:
                 summary.confirmed_danger.append(shown)
             elif shown.highest == safety.CAUTION:
