@@ -44,13 +44,13 @@ rows = RoutineItem.objects.exclude(submission_token=None).values_list(
 )
 print(json.dumps([[str(token), owner] for token, owner in rows]))
 """
-SLUGS = [
-    "brisk-walking",
+SLUGS = [  # all measured in repetitions
     "sit-to-stand",
     "heel-raises",
-    "tai-chi",
     "wall-push-up",
     "band-row",
+    "bridge",
+    "wall-slides",
 ]
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -147,8 +147,8 @@ def run(writers, writes, database_url=None):
         results, stolen = [], []
         for patient in patients:
             token = str(uuid.uuid4())
-            status, _ = patient.add(0, token)
-            assert status == 302, f"first add failed: {status}"
+            status, body = patient.add(0, token)
+            assert status == 302, f"first add failed: {status} {body[-3000:]!r}"
             stolen.append(token)
         start = threading.Barrier(writers)
         threads = [

@@ -267,7 +267,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # The catalogue asks this function which exercises suit the signed-in patient;
 # it lives in routines so that catalogue never imports routines.
 CATALOGUE_SUITABILITY = "routines.checking.suitable_exercise_ids"
-CATALOGUE_PERSONAL_SEVERITIES = "routines.checking.severities_for_user"
+CATALOGUE_PERSONAL_ADVICE = "routines.checking.advice_for_user"
 
 # Security: HTTPS settings default on in production, off in DEBUG.
 SECURE = env_bool("DJANGO_SECURE", default=not DEBUG)

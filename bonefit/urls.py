@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from bonefit.views import health
+from catalogue.views import moving_safely
 from routines import account_views
 
 admin.site.site_header = "BoneFit catalogue"
@@ -14,6 +15,7 @@ admin.site.index_title = "Exercise catalogue"
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("health/", health, name="health"),
+    path("moving-safely/", moving_safely, name="moving_safely"),
     path("catalogue/", include("catalogue.urls")),
     path("routines/", include("routines.urls")),
     path("", include("routines.plan_urls")),

@@ -83,6 +83,7 @@ class ExerciseAdmin(admin.ModelAdmin):
             "Usual dose",
             {
                 "fields": [
+                    "dosing",
                     "default_sets",
                     "default_reps",
                     "default_minutes",

@@ -35,6 +35,11 @@ def dose_in_words(sets, reps, minutes, load_kg=None):
     return ", ".join(parts)
 
 
+# Two starter entries that other pages point to.
+FLOOR_TRANSFER_SLUG = "floor-transfer"
+MOVING_SAFELY_SLUG = "moving-safely"
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
@@ -48,6 +53,7 @@ class Category(models.TextChoices):
     POSTURE = "posture", "Posture and back"
     FLEXIBILITY = "flexibility", "Stretching"
     AEROBIC = "aerobic", "Fitness without weight-bearing"
+    DAILY_LIFE = "daily_life", "Daily life"
 
 
 class Position(models.TextChoices):
@@ -71,6 +77,22 @@ class Equipment(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Dosing(models.TextChoices):
+    """How an exercise is measured: the item form asks only for what applies."""
+
+    REPS = "reps", "Repetitions (sets of a number of times)"
+    TIME = "time", "Time (minutes)"
+    EITHER = "either", "Either repetitions or time"
+
+    @classmethod
+    def from_defaults(cls, reps, minutes):
+        if minutes and not reps:
+            return cls.TIME
+        if reps and not minutes:
+            return cls.REPS
+        return cls.EITHER
+
+
 class Impact(models.TextChoices):
     NONE = "none", "None"
     LOW = "low", "Low"
@@ -79,6 +101,8 @@ class Impact(models.TextChoices):
 
 
 class Severity(models.TextChoices):
+    # "none": the movement raises no warning at that risk level.
+    NONE = "none", "No warning"
     INFO = "info", "Good to know"
     CAUTION = "caution", "Take care"
     DANGER = "danger", "Danger"
@@ -93,6 +117,7 @@ class PatternCode(models.TextChoices):
     HEAVY_LOAD = "HEAVY_LOAD", "Heavy lifting"
     HIGH_IMPACT = "HIGH_IMPACT", "Jumping, running or hard landings"
     LONG_LEVER_SUPINE = "LONG_LEVER_SUPINE", "Lifting both straight legs lying down"
+    MODERATE_IMPACT = "MODERATE_IMPACT", "Brief impacts, like heel drops or stamping"
     FALL_RISK = "FALL_RISK", "Balancing with nothing to hold"
 
 
@@ -110,7 +135,9 @@ class MovementPattern(models.Model):
         "severity for osteoporosis", max_length=10, choices=Severity
     )
     high_risk = models.CharField(
-        "severity after a spine or hip fracture", max_length=10, choices=Severity
+        "severity for higher risk (a spine or hip fracture, or two or more broken bones)",
+        max_length=10,
+        choices=Severity,
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -193,7 +220,13 @@ class Exercise(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     category = models.CharField("type", max_length=20, choices=Category)
-    position = models.CharField(max_length=10, choices=Position)
+    position = models.CharField(
+        max_length=10,
+        choices=Position,
+        help_text="“On the floor or a mat” marks an exercise that starts from the floor: "
+        "its page, the add-exercise form and the printed sheet first point to “Getting "
+        "down to the floor and up again”.",
+    )
     equipment = models.CharField(
         max_length=12, choices=Equipment, default=Equipment.NONE
     )
@@ -218,6 +251,13 @@ class Exercise(models.Model):
     )
     default_minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+    dosing = models.CharField(
+        "measured in",
+        max_length=6,
+        choices=Dosing,
+        default=Dosing.EITHER,
+        help_text="What a patient gives for this exercise: repetitions, minutes, or either.",
     )
     dose_notes = models.CharField(
         "usual dose, in words",
@@ -309,6 +349,9 @@ class Exercise(models.Model):
                 condition=Q(impact__in=Impact.values), name="exercise_impact_valid"
             ),
             models.CheckConstraint(
+                condition=Q(dosing__in=Dosing.values), name="exercise_dosing_valid"
+            ),
+            models.CheckConstraint(
                 condition=~Q(slug=""),
                 name="exercise_slug_not_empty",
                 violation_error_message="Give the exercise a web address (slug).",
@@ -336,6 +379,16 @@ class Exercise(models.Model):
 
     def default_dose_text(self):
         return dose_in_words(self.default_sets, self.default_reps, self.default_minutes)
+
+    @property
+    def has_guide_page(self):
+        """The catalogue entry of "Moving safely every day" leads to its own page."""
+        return self.slug == MOVING_SAFELY_SLUG
+
+    @property
+    def starts_on_floor(self):
+        """Patients must get down to the floor first (and up again afterwards)."""
+        return self.position == Position.FLOOR and self.slug != FLOOR_TRANSFER_SLUG
 
 
 class ExerciseStep(models.Model):

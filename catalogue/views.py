@@ -48,12 +48,16 @@ def exercise_detail(request, slug):
         ),
         slug=slug,
     )
-    alternatives = [a for a in exercise.alternatives.all() if not a.is_retired]
-    severities = {}
+    alternatives = [a for a in exercise.alternatives.all() if a.is_published]
+    advice = None
     if request.user.is_authenticated:
-        severities = import_string(settings.CATALOGUE_PERSONAL_SEVERITIES)(
+        advice = import_string(settings.CATALOGUE_PERSONAL_ADVICE)(
             request.user, exercise
         )
+        # Only the alternatives that are safe for this patient.
+        safe = set(advice.safe_alternatives)
+        alternatives = [a for a in alternatives if a.slug in safe]
+    severities = advice.severities if advice else {}
     cautions = [
         (
             pattern,
@@ -61,8 +65,23 @@ def exercise_detail(request, slug):
         )
         for pattern in exercise.patterns.all()
     ]
+    dangerous = advice is not None and advice.is_dangerous
     return render(
         request,
         "catalogue/exercise_detail.html",
-        {"exercise": exercise, "alternatives": alternatives, "cautions": cautions},
+        {
+            "exercise": exercise,
+            "alternatives": alternatives,
+            "cautions": cautions,
+            "dangerous": dangerous,
+            "reasons": [
+                pattern for pattern, severity in cautions if severity == Severity.DANGER
+            ],
+        },
     )
+
+
+@login_not_required
+def moving_safely(request):
+    """Everyday bending, lifting and reaching: a page of its own, linked from home and the week."""
+    return render(request, "catalogue/moving_safely.html")

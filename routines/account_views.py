@@ -353,7 +353,8 @@ def account_export(request):
         if profile is None
         else {
             "diagnosis": profile.diagnosis,
-            "fractures": sorted(profile.fractures),
+            "fragility_fractures": profile.fragility_fractures,
+            "fractures": list(profile.fractures),  # one entry per fracture
             "falls_last_year": profile.falls_last_year,
             "neuropathy": profile.neuropathy,
             "restrictions": profile.restrictions,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.urls import reverse
 
@@ -21,16 +22,23 @@ from routines.models import HealthProfile, Review, Routine, RoutineItem
 
 @dataclass(frozen=True)
 class Alternative:
-    """What the pages need of a safer alternative: enough to name it, link it and swap it in."""
+    """What the pages need of a safer alternative: enough to name it, link it and swap it in,
+    and what the rules need to tell whether it is safe for a patient (its load threshold; its
+    patterns are in SafetyData.patterns)."""
 
     pk: int
     slug: str
     name: str
     status: str
+    load_threshold_kg: Decimal | None = None
 
     @property
     def is_retired(self) -> bool:
         return self.status == Status.RETIRED
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
 
     def get_absolute_url(self) -> str:
         return reverse("catalogue:detail", args=[self.slug])
@@ -38,7 +46,11 @@ class Alternative:
 
 @dataclass
 class SafetyData:
-    """Patterns and alternatives of a set of exercises, by exercise id."""
+    """Patterns and alternatives of a set of exercises, by exercise id.
+
+    `patterns` also holds the patterns of every alternative, so the rules can tell which
+    alternatives are safe for a patient without another query.
+    """
 
     patterns: dict[int, frozenset[str]]
     alternatives: dict[int, list[Alternative]]
@@ -53,9 +65,14 @@ class SafetyData:
             trains_balance=exercise.trains_balance,
             load_threshold_kg=exercise.load_threshold_kg,
             alternatives=tuple(
-                a.slug
+                safety.Exercise(
+                    slug=a.slug,
+                    name=a.name,
+                    patterns=self.patterns.get(a.pk, frozenset()),
+                    load_threshold_kg=a.load_threshold_kg,
+                )
                 for a in self.alternatives.get(exercise.pk, [])
-                if not a.is_retired
+                if a.is_published  # retired and draft exercises are never offered
             ),
         )
 
@@ -64,16 +81,11 @@ class SafetyData:
 
 
 def safety_data(exercise_ids: Iterable[int]) -> SafetyData:
-    """Two queries, whatever the number of exercises."""
+    """Two queries, whatever the number of exercises and of their alternatives."""
     ids = set(exercise_ids)
     patterns: dict[int, set[str]] = defaultdict(set)
     alternatives: dict[int, list[Alternative]] = defaultdict(list)
     if ids:
-        through = Exercise.patterns.through.objects.filter(exercise_id__in=ids)
-        for exercise_id, code in through.values_list(
-            "exercise_id", "movementpattern__code"
-        ):
-            patterns[exercise_id].add(code)
         rows = (
             Exercise.alternatives.through.objects.filter(from_exercise_id__in=ids)
             .order_by("to_exercise__name", "to_exercise_id")
@@ -83,10 +95,19 @@ def safety_data(exercise_ids: Iterable[int]) -> SafetyData:
                 "to_exercise__slug",
                 "to_exercise__name",
                 "to_exercise__status",
+                "to_exercise__load_threshold_kg",
             )
         )
-        for exercise_id, pk, slug, name, status in rows:
-            alternatives[exercise_id].append(Alternative(pk, slug, name, status))
+        for exercise_id, pk, slug, name, status, threshold in rows:
+            alternatives[exercise_id].append(
+                Alternative(pk, slug, name, status, threshold)
+            )
+        wanted = ids | {a.pk for alts in alternatives.values() for a in alts}
+        through = Exercise.patterns.through.objects.filter(exercise_id__in=wanted)
+        for exercise_id, code in through.values_list(
+            "exercise_id", "movementpattern__code"
+        ):
+            patterns[exercise_id].add(code)
     return SafetyData(
         patterns={pk: frozenset(codes) for pk, codes in patterns.items()},
         alternatives=dict(alternatives),
@@ -264,9 +285,10 @@ def dose_after_swap(
     changes = []
     if item.load_kg is not None:
         facts = safety_data([alternative.pk]).facts(alternative)
-        threshold = safety.load_threshold(profile.as_facts(), facts)
-        if item.load_kg >= threshold:
-            dose["load_kg"] = None
+        dose["load_kg"] = safety.load_after_swap(
+            profile.as_facts(), item.load_kg, facts
+        )
+        if dose["load_kg"] is None:
             changes.append(
                 f"The weight of {item.load_kg.normalize():f} kg was taken off: for "
                 f"{alternative.name} it counts as heavy for you."
@@ -329,12 +351,34 @@ def routine_checks(user, profile, *, with_therapist):
     }
 
 
-def severities_for_user(user, exercise: Exercise) -> dict[str, str]:
-    """How much each movement of `exercise` matters for this user: {pattern code: severity}."""
+@dataclass(frozen=True)
+class PersonalAdvice:
+    """What an exercise's page says to one signed-in patient."""
+
+    severities: dict[str, str]  # pattern code -> severity for this patient ("none" too)
+    highest: str | None  # the highest finding at the usual dose, None if nothing
+    safe_alternatives: tuple[str, ...]  # slugs, safe for this patient at the usual dose
+
+    @property
+    def is_dangerous(self) -> bool:
+        return self.highest == safety.DANGER
+
+
+def advice_for_user(user, exercise: Exercise) -> PersonalAdvice:
+    """The exercise at its usual dose checked against this user's profile. Four queries."""
     profile = HealthProfile.for_user(user).as_facts()
     rules = pattern_rules()
     facts = safety_data([exercise.pk]).facts(exercise)
-    return {
-        f.code: f.severity
-        for f in safety.item_findings(profile, safety.Item("mon", facts, reps=1), rules)
-    }
+    item = safety.Item(
+        day="mon",
+        exercise=facts,
+        sets=exercise.default_sets,
+        reps=exercise.default_reps or (None if exercise.default_minutes else 1),
+        minutes=exercise.default_minutes,
+    )
+    findings = safety.item_findings(profile, item, rules)
+    return PersonalAdvice(
+        severities=safety.exercise_severities(profile, facts, rules),
+        highest=safety.highest(findings),
+        safe_alternatives=safety.safe_alternatives(profile, item, rules),
+    )

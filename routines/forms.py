@@ -1,16 +1,17 @@
 import uuid
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.db.models import Q
 
-from catalogue.models import Exercise, Status
+from catalogue.models import Dosing, Exercise, Status
 from routines import checking, safety
 from routines.models import (
     CareLink,
+    FractureCount,
     HealthProfile,
     Review,
     Routine,
@@ -72,6 +73,7 @@ class HealthProfileForm(forms.ModelForm):
         model = HealthProfile
         fields = [
             "diagnosis",
+            "fragility_fractures",
             "fracture_spine",
             "fracture_hip",
             "fracture_wrist",
@@ -82,16 +84,31 @@ class HealthProfileForm(forms.ModelForm):
         ]
         widgets = {
             "diagnosis": forms.RadioSelect,
+            "fragility_fractures": forms.RadioSelect,
             "restrictions": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {
+            "fragility_fractures": {
+                "required": "Choose how many bones you have broken. Choose None if none.",
+                "invalid_choice": "Choose None, One, Two or Three or more.",
+            }
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A ModelForm adds an empty "---------" choice to a field with a default; the
+        # question always has an answer.
+        self.fields["fragility_fractures"].choices = FractureCount.choices
         self.helper = FormHelper()
         self.helper.layout = Layout(
             "diagnosis",
             Fieldset(
-                "Have you broken a bone after a minor fall or bump since the age of 50?",
+                "Broken bones",
+                "fragility_fractures",
+                HTML(
+                    '<p id="fracture-sites-hint">If you have broken any, tick every '
+                    "place. Leave them all empty if you have not.</p>"
+                ),
                 "fracture_spine",
                 "fracture_hip",
                 "fracture_wrist",
@@ -104,6 +121,33 @@ class HealthProfileForm(forms.ModelForm):
 
     def clean_restrictions(self):
         return _plain_text(self.cleaned_data["restrictions"])
+
+    def clean(self):
+        cleaned = super().clean()
+        count = cleaned.get("fragility_fractures")
+        if count is None:
+            return cleaned
+        places = sum(
+            bool(cleaned.get(name))
+            for name in (
+                "fracture_spine",
+                "fracture_hip",
+                "fracture_wrist",
+                "fracture_other",
+            )
+        )
+        if count < FractureCount.THREE_OR_MORE and places > count:
+            said = FractureCount(count).label.lower()
+            self.add_error(
+                "fragility_fractures",
+                forms.ValidationError(
+                    f"You ticked {places} place{'s' if places != 1 else ''}, so you have "
+                    f"broken at least {places} bone{'s' if places != 1 else ''}, but you "
+                    f"answered {said}. Please correct the number or the places.",
+                    code="fewer_than_places",
+                ),
+            )
+        return cleaned
 
 
 class RoutineForm(forms.ModelForm):
@@ -146,6 +190,11 @@ class RoutineForm(forms.ModelForm):
 
 
 DOSE_FIELDS = ("sets", "reps", "minutes", "load_kg", "notes")
+DOSE_FIELDS_FOR = {
+    Dosing.REPS: ("sets", "reps", "load_kg"),
+    Dosing.TIME: ("minutes",),
+    Dosing.EITHER: ("sets", "reps", "minutes", "load_kg"),
+}
 
 
 class RoutineItemForm(forms.ModelForm):
@@ -247,16 +296,64 @@ class RoutineItemForm(forms.ModelForm):
         self.fields["version"].error_messages["required"] = (
             "This page is out of date. Please open the exercise again from your week."
         )
+        self.dosing = self._dosing()
+        self._keep_dose_fields_that_apply()
         self.helper = FormHelper()
         self.helper.form_tag = False
+        dose = [
+            name
+            for name in ("sets", "reps", "minutes", "load_kg")
+            if name in self.fields
+        ]
         self.helper.layout = Layout(
             "exercise",
             "version",
             "submission_token",
             "day",
-            Row(Column("sets"), Column("reps"), css_class="g-3"),
-            Row(Column("minutes"), Column("load_kg"), css_class="g-3"),
+            *(
+                Row(*(Column(name) for name in dose[n : n + 2]), css_class="g-3")
+                for n in range(0, len(dose), 2)
+            ),
             "notes",
+        )
+
+    def _dosing(self):
+        """How the chosen exercise is measured (Dosing.EITHER when it is not known)."""
+        slug = (
+            self.data.get("exercise") if self.is_bound else self.initial.get("exercise")
+        )
+        if self.instance.exercise_id and slug == self.instance.exercise.slug:
+            exercise = self.instance.exercise
+        elif slug:
+            exercise = Exercise.objects.filter(slug=slug).only("dosing").first()
+        else:
+            exercise = None
+        return Dosing(exercise.dosing) if exercise else Dosing.EITHER
+
+    def _keep_dose_fields_that_apply(self):
+        """Ask only for what the exercise is measured in; a value the item already has
+        stays on the form, so it can be seen and cleared."""
+        applies = DOSE_FIELDS_FOR[self.dosing]
+        for name in ("sets", "reps", "minutes", "load_kg"):
+            if name not in applies and getattr(self.instance, name) is None:
+                del self.fields[name]
+        needed = {Dosing.REPS: "reps", Dosing.TIME: "minutes"}.get(self.dosing)
+        if needed:
+            self.fields[needed].required = True
+            self.fields[needed].error_messages["required"] = (
+                "Give the number of times (repetitions)."
+                if needed == "reps"
+                else "Give the number of minutes."
+            )
+
+    @property
+    def dose_hint(self):
+        return {
+            Dosing.REPS: "Give the number of times (repetitions), and how many sets.",
+            Dosing.TIME: "Give the number of minutes.",
+        }.get(
+            self.dosing,
+            "Give a number of repetitions, or a number of minutes (or both).",
         )
 
     def clean_day(self):
@@ -331,7 +428,7 @@ class RoutineItemForm(forms.ModelForm):
             "confirmed": {f.code for f in self.danger_findings}
             if data.get("acknowledge_danger") and self.confirm_as is not None
             else (),
-            **{name: data[name] for name in DOSE_FIELDS},
+            **{name: data.get(name) for name in DOSE_FIELDS},
         }
 
     def save(self, commit=True):

@@ -25,7 +25,17 @@ class Diagnosis(models.TextChoices):
 class RiskLevel(models.TextChoices):
     LOW_BONE_MASS = safety.LOW_BONE_MASS, "Low bone mass"
     OSTEOPOROSIS = safety.OSTEOPOROSIS, "Osteoporosis"
-    HIGH_RISK = safety.HIGH_RISK, "Higher risk (after a spine or hip fracture)"
+    HIGH_RISK = (
+        safety.HIGH_RISK,
+        "Higher risk (after a spine or hip fracture, or two or more broken bones)",
+    )
+
+
+class FractureCount(models.IntegerChoices):
+    NONE = 0, "None"
+    ONE = 1, "One"
+    TWO = 2, "Two"
+    THREE_OR_MORE = 3, "Three or more"
 
 
 class Weekday(models.IntegerChoices):
@@ -58,6 +68,13 @@ class HealthProfile(models.Model):
         choices=Diagnosis,
         default=Diagnosis.UNSURE,
     )
+    fragility_fractures = models.PositiveSmallIntegerField(
+        "How many bones have you broken since age 50 in a fall from standing height or less?",
+        choices=FractureCount,
+        default=FractureCount.NONE,
+        help_text="Count each break, even the same bone twice. A fall from standing "
+        "height or less includes tripping, slipping or falling out of a chair.",
+    )
     fracture_spine = models.BooleanField("A bone in my spine (back)", default=False)
     fracture_hip = models.BooleanField("My hip", default=False)
     fracture_wrist = models.BooleanField("My wrist", default=False)
@@ -82,6 +99,10 @@ class HealthProfile(models.Model):
             models.CheckConstraint(
                 condition=Q(diagnosis__in=Diagnosis.values),
                 name="profile_diagnosis_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(fragility_fractures__in=FractureCount.values),
+                name="profile_fragility_fractures_valid",
             ),
             length_limit("restrictions", 2000, model="profile"),
         ]
@@ -111,14 +132,27 @@ class HealthProfile(models.Model):
             return cls(user=user)
 
     @property
-    def fractures(self):
+    def fracture_sites(self):
+        """The places ticked, in the order of the form."""
         sites = {
             "spine": self.fracture_spine,
             "hip": self.fracture_hip,
             "wrist": self.fracture_wrist,
             "other": self.fracture_other,
         }
-        return frozenset(site for site, broken in sites.items() if broken)
+        return [site for site, broken in sites.items() if broken]
+
+    @property
+    def fractures(self) -> tuple[str, ...]:
+        """One entry per fragility fracture: the places ticked, then the rest of the count.
+
+        Breaks beyond the places ticked are at the one place ticked when there is only one
+        (a wrist broken twice), otherwise "other". "Three or more" counts as three.
+        """
+        sites = self.fracture_sites
+        total = max(self.fragility_fractures, len(sites))
+        extra = sites[0] if len(sites) == 1 else "other"
+        return tuple(sites + [extra] * (total - len(sites)))
 
     def as_facts(self) -> safety.Profile:
         return safety.Profile(

@@ -1,18 +1,24 @@
-"""The safety rules of SAFETY.md, as pure Python over plain data.
+"""BoneFit's safety rules (version 2), as pure Python over plain data.
 
 Nothing here imports Django (a test proves it): the week page, the item forms and the
 `check_routine` command all build these dataclasses and call `check()`, so they can never
-disagree. Severities and codes are the strings SAFETY.md fixes.
+disagree. docs/safety-rules.md describes every rule and code in words; a test keeps the two
+in step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+RULES_VERSION = 2
+
 INFO, CAUTION, DANGER = "info", "caution", "danger"
-SEVERITIES = (INFO, CAUTION, DANGER)  # lowest first
+SEVERITIES = (INFO, CAUTION, DANGER)  # of findings, lowest first
+# A pattern's severity at a risk level may also be "none": it raises no finding there.
+NONE = "none"
+RULE_SEVERITIES = (NONE, *SEVERITIES)
 
 LOW_BONE_MASS, OSTEOPOROSIS, HIGH_RISK = "low_bone_mass", "osteoporosis", "high_risk"
 RISK_LEVELS = (LOW_BONE_MASS, OSTEOPOROSIS, HIGH_RISK)
@@ -20,6 +26,8 @@ RISK_LEVELS = (LOW_BONE_MASS, OSTEOPOROSIS, HIGH_RISK)
 DIAGNOSES = ("osteopenia", "osteoporosis", "unsure")
 FRACTURE_SITES = ("spine", "hip", "wrist", "other")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Two or more fragility fractures, at any sites, count like a spine fracture.
+MULTIPLE_FRACTURES = 2
 
 SPINAL_FLEXION = "SPINAL_FLEXION"
 SPINAL_ROUNDING = "SPINAL_ROUNDING"
@@ -29,6 +37,7 @@ NECK_LOADING = "NECK_LOADING"
 HEAVY_LOAD = "HEAVY_LOAD"
 HIGH_IMPACT = "HIGH_IMPACT"
 LONG_LEVER_SUPINE = "LONG_LEVER_SUPINE"
+MODERATE_IMPACT = "MODERATE_IMPACT"
 FALL_RISK = "FALL_RISK"
 PATTERN_CODES = (
     SPINAL_FLEXION,
@@ -39,6 +48,7 @@ PATTERN_CODES = (
     HEAVY_LOAD,
     HIGH_IMPACT,
     LONG_LEVER_SUPINE,
+    MODERATE_IMPACT,
     FALL_RISK,
 )
 
@@ -59,7 +69,8 @@ WEEK_CODES = (
     NEUROPATHY_LONG_STANDING,
 )
 
-# Loads at or above these (kg) count as heavy lifting unless the exercise sets its own.
+# Loads at or above these (kg) count as heavy lifting; an exercise's own threshold can
+# only lower them.
 DEFAULT_LOAD_THRESHOLDS_KG: Mapping[str, Decimal] = {
     LOW_BONE_MASS: Decimal("20"),
     OSTEOPOROSIS: Decimal("10"),
@@ -67,27 +78,47 @@ DEFAULT_LOAD_THRESHOLDS_KG: Mapping[str, Decimal] = {
 }
 NEUROPATHY_MAX_STANDING_MINUTES = 30
 
-# Bounds of SAFETY.md "Input bounds"; forms and the JSON seam both use them.
+# The input bounds (docs/safety-rules.md); forms and the JSON seam both use them.
 SETS_RANGE = (1, 10)
 REPS_RANGE = (1, 100)
 MINUTES_RANGE = (1, 240)
 LOAD_KG_RANGE = (Decimal("0"), Decimal("200"))
 
 
+ASK_THERAPIST = "Ask your therapist for a safer choice."
+
+
 def worst(*severities: str) -> str:
-    return max(severities, key=SEVERITIES.index)
+    """The highest of these severities ("none" is below "info")."""
+    return max(severities, key=RULE_SEVERITIES.index)
+
+
+def _site_order(site: str) -> tuple[int, str]:
+    return (
+        FRACTURE_SITES.index(site) if site in FRACTURE_SITES else len(FRACTURE_SITES),
+        site,
+    )
 
 
 @dataclass(frozen=True)
 class Profile:
     diagnosis: str  # "osteopenia" | "osteoporosis" | "unsure"
-    fractures: frozenset[str] = frozenset()
+    # One entry per fragility fracture; a site may repeat (two wrist fractures are two).
+    # Any iterable is accepted and kept as a sorted tuple, so equal profiles compare equal.
+    fractures: tuple[str, ...] = ()
     falls_last_year: bool = False
     neuropathy: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "fractures", tuple(sorted(self.fractures, key=_site_order))
+        )
+
     @property
     def risk_level(self) -> str:
-        if self.fractures & {"spine", "hip"}:
+        if {"spine", "hip"} & set(self.fractures):
+            return HIGH_RISK
+        if len(self.fractures) >= MULTIPLE_FRACTURES:
             return HIGH_RISK
         if self.diagnosis == "osteopenia" and not self.fractures:
             return LOW_BONE_MASS
@@ -106,7 +137,7 @@ CAUTIOUS_PROFILE = Profile(diagnosis="unsure")
 class PatternRule:
     code: str
     message: str
-    severities: Mapping[str, str]  # risk level -> severity
+    severities: Mapping[str, str]  # risk level -> one of RULE_SEVERITIES
 
 
 @dataclass(frozen=True)
@@ -118,7 +149,9 @@ class Exercise:
     strengthening: bool = False
     trains_balance: bool = False
     load_threshold_kg: Decimal | None = None
-    alternatives: tuple[str, ...] = ()
+    # The published safer alternatives, in the therapists' order. Only their slug, name,
+    # patterns and load threshold matter to the rules; their own alternatives are not read.
+    alternatives: tuple[Exercise, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,7 +192,7 @@ def _rule(code: str, message: str, low: str, osteo: str, high: str) -> PatternRu
     )
 
 
-# SAFETY.md's defaults; therapists edit their copy in the admin (catalogue.MovementPattern).
+# The default rules; therapists edit their copy in the admin (catalogue.MovementPattern).
 DEFAULT_RULES: Mapping[str, PatternRule] = {
     rule.code: rule
     for rule in (
@@ -229,9 +262,18 @@ DEFAULT_RULES: Mapping[str, PatternRule] = {
             DANGER,
         ),
         _rule(
+            MODERATE_IMPACT,
+            "Brief impacts such as heel drops or stamping help build bone. After a spine "
+            "fracture or several broken bones, keep them gentle, no harder than a brisk "
+            "walk, and ask your therapist how many are right for you.",
+            NONE,
+            NONE,
+            CAUTION,
+        ),
+        _rule(
             FALL_RISK,
-            "This balance exercise has nothing to hold on to. Stand beside a kitchen counter "
-            "or a sturdy chair so you can steady yourself.",
+            "You could lose your balance and fall. Keep a kitchen counter, a wall or a "
+            "sturdy chair within reach so you can steady yourself.",
             INFO,
             INFO,
             INFO,
@@ -270,7 +312,10 @@ WEEK_MESSAGES: Mapping[str, str] = {
 
 
 def pattern_severity(profile: Profile, code: str, rule: PatternRule) -> str:
-    """The severity of one movement pattern for this profile, with SAFETY.md's escalations."""
+    """The severity of one movement pattern for this profile, with the escalations.
+
+    May be NONE: the pattern raises no finding for this profile.
+    """
     severity = rule.severities[profile.risk_level]
     if code == FALL_RISK and profile.unsteady:
         severity = worst(severity, CAUTION)
@@ -283,15 +328,24 @@ def pattern_severity(profile: Profile, code: str, rule: PatternRule) -> str:
 
 
 def load_threshold(profile: Profile, exercise: Exercise) -> Decimal:
-    if exercise.load_threshold_kg is not None:
-        return exercise.load_threshold_kg
-    return DEFAULT_LOAD_THRESHOLDS_KG[profile.risk_level]
+    """The level's threshold, or the exercise's own when that is lower (never higher)."""
+    default = DEFAULT_LOAD_THRESHOLDS_KG[profile.risk_level]
+    if exercise.load_threshold_kg is None:
+        return default
+    return min(default, exercise.load_threshold_kg)
 
 
-def item_findings(
-    profile: Profile, item: Item, rules: Mapping[str, PatternRule] = DEFAULT_RULES
-) -> list[Finding]:
-    """The findings of one item: one per movement pattern it carries, in SAFETY.md's order."""
+@dataclass(frozen=True)
+class _Raised:
+    code: str
+    severity: str
+    message: str
+
+
+def _raised(
+    profile: Profile, item: Item, rules: Mapping[str, PatternRule]
+) -> list[_Raised]:
+    """The movement patterns this item raises for this profile, in the codes' order."""
     exercise = item.exercise
     codes = set(exercise.patterns)
     extra_message = ""
@@ -303,28 +357,104 @@ def item_findings(
                 f" You set {_kg(item.load_kg)} kg; for you, {_kg(threshold)} kg or more "
                 "counts as heavy."
             )
-    findings = []
+    raised = []
     for code in sorted(codes, key=_pattern_order):
         rule = rules.get(code) or DEFAULT_RULES.get(code)
         if rule is None:  # a pattern the rules do not know yet: nothing to say about it
             continue
+        severity = pattern_severity(profile, code, rule)
+        if severity == NONE:
+            continue
         message = rule.message + (extra_message if code == HEAVY_LOAD else "")
+        raised.append(_Raised(code, severity, message))
+    return raised
+
+
+def is_safe(
+    profile: Profile, item: Item, rules: Mapping[str, PatternRule] = DEFAULT_RULES
+) -> bool:
+    """True when the item raises nothing above "info" for this profile."""
+    return all(r.severity == INFO for r in _raised(profile, item, rules))
+
+
+def load_after_swap(
+    profile: Profile, load_kg: Decimal | None, alternative: Exercise
+) -> Decimal | None:
+    """A swap keeps the item's weight only when it is below the patient's threshold for the
+    new exercise; a heavier weight is taken off."""
+    if load_kg is not None and load_kg >= load_threshold(profile, alternative):
+        return None
+    return load_kg
+
+
+def safe_alternatives(
+    profile: Profile, item: Item, rules: Mapping[str, PatternRule] = DEFAULT_RULES
+) -> tuple[str, ...]:
+    """The exercise's alternatives that are safe for this profile at the item's day and
+    dose, as a swap would make it (a weight too heavy for the alternative comes off)."""
+    return tuple(
+        alternative.slug
+        for alternative in item.exercise.alternatives
+        if is_safe(
+            profile,
+            replace(
+                item,
+                exercise=alternative,
+                key=None,
+                load_kg=load_after_swap(profile, item.load_kg, alternative),
+            ),
+            rules,
+        )
+    )
+
+
+def item_findings(
+    profile: Profile, item: Item, rules: Mapping[str, PatternRule] = DEFAULT_RULES
+) -> list[Finding]:
+    """The findings of one item: one per movement pattern it raises, in the codes' order.
+
+    Each offers only the alternatives that are safe for this profile; a warning (above
+    "info") with none to offer says to ask the therapist.
+    """
+    raised = _raised(profile, item, rules)
+    if not raised:
+        return []
+    alternatives = safe_alternatives(profile, item, rules)
+    findings = []
+    for r in raised:
+        message = r.message
+        if r.severity != INFO and not alternatives:
+            message = f"{message.rstrip()} {ASK_THERAPIST}"
         findings.append(
             Finding(
-                code=code,
-                severity=pattern_severity(profile, code, rule),
+                code=r.code,
+                severity=r.severity,
                 message=message,
                 day=item.day,
-                exercise=exercise.slug,
-                alternatives=exercise.alternatives,
+                exercise=item.exercise.slug,
+                alternatives=alternatives,
                 item_key=item.key,
             )
         )
     return findings
 
 
+def exercise_severities(
+    profile: Profile,
+    exercise: Exercise,
+    rules: Mapping[str, PatternRule] = DEFAULT_RULES,
+) -> dict[str, str]:
+    """What each movement the exercise carries means for this profile (NONE included)."""
+    severities = {}
+    for code in exercise.patterns:
+        rule = rules.get(code) or DEFAULT_RULES.get(code)
+        if rule is not None:
+            severities[code] = pattern_severity(profile, code, rule)
+    return severities
+
+
 def week_findings(profile: Profile, items: Sequence[Item]) -> list[Finding]:
-    """The composition checks of the whole week (SAFETY.md, "Week findings")."""
+    """The composition checks of the whole week (the week findings)."""
     if not items:
         return [_week(EMPTY_ROUTINE, INFO)]
     findings = []
@@ -403,8 +533,9 @@ def dangers_to_confirm(
 
 
 def report(profile: Profile, findings: Sequence[Finding]) -> dict:
-    """The JSON document of SAFETY.md's seam."""
+    """The JSON document the check_routine command prints (docs/safety-rules.md)."""
     return {
+        "rules_version": RULES_VERSION,
         "risk_level": profile.risk_level,
         "findings": [f.as_json() for f in findings],
         "counts": counts(findings),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalogue.forms import ExerciseFilterForm
 from catalogue.models import Exercise, ExerciseStep, Status
-from routines import checking, presenting, safety
+from routines import checking, presenting, printing, safety
 from routines.forms import (
     ConfirmDangerForm,
     RoutineForm,
@@ -231,12 +231,12 @@ def print_context(routine, *, back_url):
     for sheet in sheets:
         sheet.steps = steps[sheet.exercise.pk]
     context.update(
-        sheets=sheets,
         printed_on=timezone.localdate(),
         links=links,
         owner=routine.owner,
         back_url=back_url,
     )
+    context.update(printing.sheet_context(context["days"], sheets))
     return context
 
 

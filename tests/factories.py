@@ -19,7 +19,7 @@ _serial = count(1)
 
 
 def make_patterns():
-    """The nine movement patterns with SAFETY.md's defaults."""
+    """The movement patterns with the default rules of routines.safety."""
     for code, rule in safety.DEFAULT_RULES.items():
         MovementPattern.objects.get_or_create(
             code=code,
@@ -167,3 +167,25 @@ def sign_in(client, user):
         session[two_factor.HAS_DEVICE] = True
         session.save()
     return client
+
+
+def sign_in_through_pages(app, user, password="a-long-enough-pass-123"):
+    """Sign `user` in on a WebTest app the way a person does: the log-in form, then (staff)
+    the second step, typing one of their recovery codes."""
+    codes = []
+    if user.is_staff:
+        from routines import two_factor
+
+        _device, codes = two_factor.enrol(user)
+    app.reset()  # a new browser: nobody signed in
+    page = app.get("/accounts/login/")
+    form = next(f for f in page.forms.values() if "password" in f.fields)
+    form["username"] = user.get_username()
+    form["password"] = password
+    page = form.submit().maybe_follow()
+    if codes:
+        page = app.get("/admin/").maybe_follow()
+        form = next(f for f in page.forms.values() if "code" in f.fields)
+        form["code"] = codes[0]
+        page = form.submit().maybe_follow()
+    return page

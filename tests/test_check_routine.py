@@ -45,7 +45,7 @@ def run(document, tmp_path, capsys):
     return json.loads(capsys.readouterr().out)
 
 
-def test_prints_the_findings_as_safety_md_specifies(exercises, tmp_path, capsys):
+def test_prints_the_findings_as_the_docs_specify(exercises, tmp_path, capsys):
     result = run(
         {
             "profile": {
@@ -76,6 +76,7 @@ def test_prints_the_findings_as_safety_md_specifies(exercises, tmp_path, capsys)
         tmp_path,
         capsys,
     )
+    assert result["rules_version"] == 2
     assert result["risk_level"] == "osteoporosis"
     first = result["findings"][0]
     assert first == {
@@ -164,8 +165,12 @@ def test_web_and_command_agree(exercises, tmp_path, capsys, patient):
         ({"items": []}, '"profile" must be an object'),
         ({"profile": {"diagnosis": "broken"}, "items": []}, "diagnosis must be one of"),
         (
+            {"profile": {"diagnosis": "osteopenia", "fractures": "spine"}, "items": []},
+            "fractures must be a list with one entry per fracture",
+        ),
+        (
             {"profile": {"diagnosis": "osteopenia", "fractures": ["toe"]}, "items": []},
-            "fractures must be a list",
+            'unknown fracture site "toe" .*known sites: spine, hip, wrist, other',
         ),
         (
             {"profile": {"diagnosis": "osteopenia", "neuropathy": "yes"}, "items": []},
@@ -300,3 +305,81 @@ def test_real_process_exit_status_and_one_line_on_stderr(tmp_path):
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "not valid JSON" in result.stderr
+
+
+def test_fractures_list_one_entry_per_fracture(exercises, tmp_path, capsys):
+    def level(fractures):
+        return run(
+            {
+                "profile": {"diagnosis": "osteopenia", "fractures": fractures},
+                "items": [{"day": "mon", "exercise": "brisk-walking", "minutes": 20}],
+            },
+            tmp_path,
+            capsys,
+        )["risk_level"]
+
+    assert level([]) == "low_bone_mass"
+    assert level(["wrist"]) == "osteoporosis"
+    assert level(["wrist", "wrist"]) == "high_risk"
+    assert level(["wrist", "other"]) == "high_risk"
+
+
+def test_alternatives_in_the_seam_are_safe_for_the_patient(exercises, tmp_path, capsys):
+    twist = make_exercise(slug="twist", patterns=["SPINAL_TWIST"])
+    exercises["sit-up"].alternatives.add(twist)
+    result = run(
+        {
+            "profile": {"diagnosis": "osteoporosis", "fractures": ["spine"]},
+            "items": [{"day": "mon", "exercise": "sit-up", "reps": 10}],
+        },
+        tmp_path,
+        capsys,
+    )
+    assert result["findings"][0]["alternatives"] == ["bird-dog", "bridge"]
+    exercises["sit-up"].alternatives.set([twist])
+    result = run(
+        {
+            "profile": {"diagnosis": "osteoporosis", "fractures": ["spine"]},
+            "items": [{"day": "mon", "exercise": "sit-up", "reps": 10}],
+        },
+        tmp_path,
+        capsys,
+    )
+    first = result["findings"][0]
+    assert first["alternatives"] == []
+    assert first["message"].endswith("Ask your therapist for a safer choice.")
+
+
+def _run_process(args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "manage.py", "check_routine", *args],
+        input=stdin,
+        capture_output=True,
+        env={"DJANGO_SETTINGS_MODULE": "tests.settings", "PATH": "/usr/bin:/bin"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[" * 100_000,
+            b"nested too deeply",
+        ),  # the parser itself would recurse too far
+        (
+            '{"profile": {"diagnosis": ' + "[" * 50 + "]" * 50 + "}}",
+            b"nested too deeply",
+        ),
+        ('{"items": []' + " " * 1_000_001 + "}", b"over 1 MB"),
+    ],
+    ids=["100000-brackets", "50-levels", "over-1-MB"],
+)
+def test_deep_or_huge_input_exits_2_with_one_line(tmp_path, text, message):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    for result in (_run_process([str(path)]), _run_process(["-"], text.encode())):
+        assert result.returncode == 2
+        assert result.stdout == b""
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert message in result.stderr
+        assert len(result.stderr) < 200

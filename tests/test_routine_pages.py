@@ -104,12 +104,22 @@ def test_sign_up_errors_are_in_plain_words(client):
 def test_risk_level_is_derived_not_typed(patient_client, patient):
     patient_client.post(
         "/routines/profile/",
-        {"diagnosis": "osteopenia", "fracture_hip": "on", "restrictions": ""},
+        {
+            "diagnosis": "osteopenia",
+            "fragility_fractures": "1",
+            "fracture_hip": "on",
+            "restrictions": "",
+        },
     )
     profile = HealthProfile.objects.get(user=patient)
     assert profile.risk_level == "high_risk"
     response = patient_client.post(
-        "/routines/profile/", {"diagnosis": "osteopenia", "risk_level": "low_bone_mass"}
+        "/routines/profile/",
+        {
+            "diagnosis": "osteopenia",
+            "fragility_fractures": "0",
+            "risk_level": "low_bone_mass",
+        },
     )
     assert HealthProfile.objects.get(user=patient).risk_level == "low_bone_mass"
     assert response.status_code == 302
@@ -125,7 +135,9 @@ def test_changing_the_profile_rechecks_every_routine(
             routine, catalogue["sit-up"]
         )  # caution for osteopenia: no acknowledgement yet
     response = patient_client.post(
-        "/routines/profile/", {"diagnosis": "osteoporosis"}, follow=True
+        "/routines/profile/",
+        {"diagnosis": "osteoporosis", "fragility_fractures": "0"},
+        follow=True,
     )
     assertContains(
         response, "We checked your 2 routines again: 2 exercises are now marked Danger"
@@ -478,6 +490,9 @@ def _mixed_week(owner, size, catalogue):
 def test_page_query_count_does_not_grow_with_items(
     patient_client, patient, catalogue, url, budget
 ):
+    patient_client.get(
+        "/routines/"
+    )  # the session's first request looks up 2-step devices
     counts = []
     for size in (1, 10, 40):
         routine = _mixed_week(patient, size, catalogue)
@@ -525,7 +540,9 @@ def test_anonymous_is_sent_to_log_in(client, patient):
 
 def test_other_profile_is_never_touched(patient_client, other_patient):
     make_profile(make_user())
-    patient_client.post("/routines/profile/", {"diagnosis": "osteopenia"})
+    patient_client.post(
+        "/routines/profile/", {"diagnosis": "osteopenia", "fragility_fractures": "0"}
+    )
     assert HealthProfile.objects.get(user=other_patient).diagnosis == "osteoporosis"
 
 

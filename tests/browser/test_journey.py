@@ -40,6 +40,7 @@ def test_new_patient_journey(page, live_server, starter_catalogue):
 
     # The profile: osteoporosis, a wrist fracture.
     page.get_by_label("Osteoporosis").check()
+    page.get_by_label("One", exact=True).check()
     page.get_by_label("My wrist").check()
     page.get_by_role("button", name="Save my profile").click()
     expect(page.get_by_text("Your profile is saved.")).to_be_visible()
@@ -154,6 +155,9 @@ def test_journey_by_keyboard_alone(page, live_server, starter_catalogue):
     )  # the checked radio, "I am not sure"
     page.keyboard.press("ArrowUp")  # arrows move within a radio group
     expect(page.get_by_label("Osteoporosis", exact=True)).to_be_checked()
+    tab_to(page, lambda s: s["id"] == "id_fragility_fractures_0")  # "None", checked
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("One", exact=True)).to_be_checked()
     tab_to(page, lambda s: s["id"] == "id_fracture_spine")
     page.keyboard.press("Space")
     tab_to(page, lambda s: s["text"] == "Save my profile")

@@ -1,4 +1,4 @@
-"""python manage.py check_routine FILE|-  — SAFETY.md's JSON seam."""
+"""python manage.py check_routine FILE|-: the JSON seam of docs/safety-rules.md."""
 
 import difflib
 import json
@@ -12,6 +12,9 @@ from catalogue.models import Exercise, Status
 from routines import checking, safety
 
 ITEM_KEYS = {"day", "exercise", "sets", "reps", "minutes", "load_kg"}
+MAX_INPUT_BYTES = 1_000_000  # 1 MB
+# A routine is four levels deep; anything much deeper is not a routine.
+MAX_DEPTH = 10
 PROFILE_KEYS = {"diagnosis", "fractures", "falls_last_year", "neuropathy"}
 
 
@@ -46,22 +49,56 @@ class Command(BaseCommand):
 
 def _read(file):
     try:
-        text = (
-            sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-        )
+        if file == "-":
+            stream = getattr(sys.stdin, "buffer", None)  # a StringIO has none
+            data = (
+                stream.read(MAX_INPUT_BYTES + 1)
+                if stream is not None
+                else sys.stdin.read(MAX_INPUT_BYTES + 1).encode()
+            )
+        else:
+            with Path(file).open("rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
     except FileNotFoundError:
         raise BadInput(f"no such file: {file}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInput(f"cannot read {file}: {error}") from None
+    except OSError as error:
+        raise BadInput(f"cannot read {file}: {error.strerror or error}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise BadInput("the input is over 1 MB; a routine is far smaller")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"cannot read {file}: it is not UTF-8 text") from None
     try:
         document = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise BadInput(
             f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
         ) from None
+    except RecursionError:
+        raise BadInput(_TOO_DEEP) from None
+    if _depth(document) > MAX_DEPTH:
+        raise BadInput(_TOO_DEEP)
     if not isinstance(document, dict):
         raise BadInput('the JSON must be an object with "profile" and "items"')
     return document
+
+
+_TOO_DEEP = f"the JSON is nested too deeply (more than {MAX_DEPTH} levels)"
+
+
+def _depth(document) -> int:
+    """How deeply lists and objects nest, without recursion."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                stack.extend((child, depth + 1) for child in value)
+    return deepest
 
 
 def parse_profile(raw) -> safety.Profile:
@@ -73,22 +110,28 @@ def parse_profile(raw) -> safety.Profile:
     diagnosis = raw.get("diagnosis")
     if diagnosis not in safety.DIAGNOSES:
         raise BadInput(
-            f"profile diagnosis must be one of {', '.join(safety.DIAGNOSES)}, not {diagnosis!r}"
+            f"profile diagnosis must be one of {', '.join(safety.DIAGNOSES)}, "
+            f"not {_short(diagnosis)}"
         )
     fractures = raw.get("fractures", [])
-    if not isinstance(fractures, list) or any(
-        f not in safety.FRACTURE_SITES for f in fractures
-    ):
+    if not isinstance(fractures, list):
         raise BadInput(
-            f"profile fractures must be a list of {', '.join(safety.FRACTURE_SITES)}"
+            "profile fractures must be a list with one entry per fracture, "
+            f"each one of {', '.join(safety.FRACTURE_SITES)}"
         )
+    for site in fractures:
+        if site not in safety.FRACTURE_SITES:
+            raise BadInput(
+                f"unknown fracture site {_short(site)} in profile fractures "
+                f"(known sites: {', '.join(safety.FRACTURE_SITES)})"
+            )
     flags = {}
     for name in ("falls_last_year", "neuropathy"):
         value = raw.get(name, False)
         if not isinstance(value, bool):
             raise BadInput(f"profile {name} must be true or false")
         flags[name] = value
-    return safety.Profile(diagnosis=diagnosis, fractures=frozenset(fractures), **flags)
+    return safety.Profile(diagnosis=diagnosis, fractures=tuple(fractures), **flags)
 
 
 def _load_exercises(raw_items):
@@ -174,3 +217,9 @@ def _load(value, where):
     if load != load.quantize(Decimal("0.1")):
         raise BadInput(f"{where}: load_kg may have at most one decimal place")
     return load
+
+
+def _short(value, limit=40):
+    """A value as it was written, cut short so that the message stays one short line."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

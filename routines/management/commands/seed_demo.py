@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from catalogue.models import Exercise
 from catalogue.roles import ensure_therapists_group
@@ -33,6 +34,8 @@ RESTRICTIONS = (
     "Lifting more than 5 kg, and bending forward from the waist (touching your toes, "
     "sit-ups)."
 )
+# A second patient at higher risk: two broken wrists, a confirmed danger item, floor work.
+HIGH_RISK_USERNAME = "demo-harold"
 
 # A demo therapist for `make run` only (never without DEBUG): staff sign in with a second
 # step, so the demo's authenticator key and recovery codes are fixed and in the README.
@@ -57,57 +60,48 @@ DEMO_WEEK = [
     (Weekday.SATURDAY, "brisk-walking", None, None, 30),
     (Weekday.SATURDAY, "golf-swing", None, None, 60),
 ]
+HIGH_RISK_WEEK = [
+    (Weekday.MONDAY, "brisk-walking", None, None, 20),
+    (Weekday.MONDAY, "sit-to-stand", 2, 10, None),
+    (Weekday.TUESDAY, "heel-drops", 1, 20, None),
+    (Weekday.TUESDAY, "bridge", 2, 10, None),
+    (Weekday.WEDNESDAY, "tai-chi", None, None, 20),
+    (Weekday.THURSDAY, "jumping", 1, 10, None),  # danger for him, confirmed below
+    (Weekday.THURSDAY, "dead-bug", 2, 8, None),
+    (Weekday.SATURDAY, "brisk-walking", None, None, 20),
+]
 
 
 class Command(BaseCommand):
-    help = (
-        "Load the starter catalogue and a demo patient with a sample week (idempotent)."
-    )
+    help = "Load the starter catalogue and two demo patients with sample weeks (idempotent)."
 
     def handle(self, *args, **options):
         call_command("load_catalogue", stdout=self.stdout)
-        User = get_user_model()
-        with transaction.atomic():
-            user, created = User.objects.get_or_create(
-                username=DEMO_USERNAME, defaults={"first_name": "Dorothy"}
-            )
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-                HealthProfile.objects.create(
-                    user=user, diagnosis=Diagnosis.OSTEOPOROSIS, fracture_wrist=True
-                )
-                routine = Routine.objects.create(owner=user, name="My week")
-                exercises = Exercise.objects.in_bulk(
-                    [slug for _, slug, *_ in DEMO_WEEK], field_name="slug"
-                )
-                positions = {}
-                items = []
-                for day, slug, sets, reps, minutes in DEMO_WEEK:
-                    position = positions.get(day, 0)
-                    positions[day] = position + 1
-                    items.append(
-                        RoutineItem(
-                            routine=routine,
-                            exercise=exercises[slug],
-                            day=day,
-                            position=position,
-                            sets=sets,
-                            reps=reps,
-                            minutes=minutes,
-                        )
-                    )
-                RoutineItem.objects.bulk_create(items)
-            logged = self._seed_logs(user)
-        state = "created" if created else "already there"
-        self.stdout.write(
-            f"Demo patient '{DEMO_USERNAME}' {state} (password: {DEMO_PASSWORD})."
+        dorothy = _patient(
+            self,
+            DEMO_USERNAME,
+            "Dorothy",
+            {"diagnosis": Diagnosis.OSTEOPOROSIS, "fracture_wrist": True},
+            DEMO_WEEK,
         )
+        logged = self._seed_logs(dorothy)
         if logged:
             self.stdout.write(f"Logged {logged} demo sessions over {DEMO_WEEKS} weeks.")
+        _patient(
+            self,
+            HIGH_RISK_USERNAME,
+            "Harold",
+            {
+                "diagnosis": Diagnosis.OSTEOPENIA,
+                "fragility_fractures": 2,
+                "fracture_wrist": True,
+            },
+            HIGH_RISK_WEEK,
+            confirmed={"jumping": {"HIGH_IMPACT"}},
+        )
         if settings.DEBUG:
             therapist = self._demo_therapist()
-            if self._care_team(user, therapist):
+            if self._care_team(dorothy, therapist):
                 self.stdout.write(
                     f"'{DEMO_THERAPIST}' is linked to '{DEMO_USERNAME}': one approval, "
                     "one advice against, one exercise waiting, restrictions, an added "
@@ -302,3 +296,44 @@ class Command(BaseCommand):
                 logs.append(log)
         SessionLog.objects.bulk_create(logs)
         return len(logs)
+
+
+def _patient(command, username, first_name, profile, week, confirmed=None):
+    User = get_user_model()
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": first_name}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            HealthProfile.objects.create(user=user, **profile)
+            routine = Routine.objects.create(owner=user, name="My week")
+            exercises = Exercise.objects.in_bulk(
+                [slug for _, slug, *_ in week], field_name="slug"
+            )
+            positions = {}
+            items = []
+            for day, slug, sets, reps, minutes in week:
+                position = positions.get(day, 0)
+                positions[day] = position + 1
+                item = RoutineItem(
+                    routine=routine,
+                    exercise=exercises[slug],
+                    day=day,
+                    position=position,
+                    sets=sets,
+                    reps=reps,
+                    minutes=minutes,
+                )
+                codes = (confirmed or {}).get(slug)
+                if codes:
+                    item.danger_acknowledged_at = timezone.now()
+                    item.acknowledged_codes = ",".join(sorted(codes))
+                items.append(item)
+            RoutineItem.objects.bulk_create(items)
+    state = "created" if created else "already there"
+    command.stdout.write(
+        f"Demo patient '{username}' {state} (password: {DEMO_PASSWORD})."
+    )
+    return user
