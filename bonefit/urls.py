@@ -23,6 +23,8 @@ urlpatterns = [
     path("accounts/me/", account_views.account_page, name="account"),
     path("accounts/me/export/", account_views.account_export, name="account_export"),
     path("accounts/me/delete/", account_views.account_delete, name="account_delete"),
+    path("accounts/me/therapist/", include("routines.care_urls")),
+    path("clinic/", include("routines.clinic_urls")),
     path(
         "accounts/me/two-factor/",
         account_views.two_factor_setup,

@@ -11,6 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.http import HttpResponse
@@ -25,7 +26,15 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from routines import checking, signin, two_factor
 from routines.account_forms import CodeForm, ConfirmAppForm
 from routines.forms import DeleteAccountForm, HealthProfileForm, SignUpForm
-from routines.models import HealthProfile, PlanSettings, Routine, SessionLog
+from routines.models import AccessLog as CareAccessLog
+from routines.models import (
+    CareLink,
+    HealthProfile,
+    PlanSettings,
+    Routine,
+    SessionLog,
+    display_name,
+)
 
 
 def too_many_tries(request, limit, template="registration/too_many_requests.html"):
@@ -278,7 +287,9 @@ def profile_edit(request):
 
 
 def _recheck_summary(user, profile):
-    checks = checking.routine_checks(user, profile)
+    checks = checking.routine_checks(
+        user, profile, with_therapist=CareLink.objects.has_therapist(user.pk)
+    )
     if not checks:
         return "Next, make your first routine."
     to_confirm = sum(len(check.items_to_confirm()) for check in checks.values())
@@ -292,12 +303,22 @@ def _recheck_summary(user, profile):
     return f"We checked your {routines} again with your new answers."
 
 
+ACCESS_LOG_PER_PAGE = 20
+
+
 @require_GET
 def account_page(request):
+    log = Paginator(CareAccessLog.objects.of_patient(request.user), ACCESS_LOG_PER_PAGE)
     return render(
         request,
         "accounts/account.html",
-        {"two_factor_on": two_factor.has_device(request)},
+        {
+            "links": CareLink.objects.of_patient(request.user).select_related(
+                "therapist"
+            ),
+            "log": log.get_page(request.GET.get("page")),
+            "two_factor_on": two_factor.has_device(request),
+        },
     )
 
 
@@ -306,6 +327,16 @@ def account_export(request):
     """Everything BoneFit holds about the signed-in patient, as one JSON file."""
     user = request.user
     profile = HealthProfile.objects.filter(user=user).first()
+    routines = (
+        Routine.objects.owned_by(user)
+        .select_related("created_by")
+        .prefetch_related(
+            "items__exercise",
+            "items__added_by",
+            "items__changed_by",
+            "items__reviewed_by",
+        )
+    )
     routines = Routine.objects.owned_by(user).prefetch_related("items__exercise")
     username = user.get_username()
     data = {
@@ -330,6 +361,29 @@ def account_export(request):
             "risk_level": profile.risk_level.value,
             "updated_at": profile.updated_at,
         },
+        "therapists": [
+            {
+                "therapist": link.therapist_name,
+                "started_at": link.started_at,
+                "consent": link.consent_text,
+                "restrictions": link.restrictions,
+                "restrictions_updated_at": link.restrictions_updated_at,
+                "ended_at": link.ended_at,
+                "ended_by": link.ended_by,
+            }
+            for link in CareLink.objects.filter(patient=user).select_related(
+                "therapist"
+            )
+        ],
+        "access_log": [
+            {
+                "at": entry.at,
+                "therapist": entry.therapist_name,
+                "action": entry.action,
+                "what": entry.sentence,
+            }
+            for entry in CareAccessLog.objects.filter(patient=user)
+        ],
         "sign_ins": [
             {
                 "at": entry.attempt_time,
@@ -359,6 +413,9 @@ def account_export(request):
         "routines": [
             {
                 "name": routine.name,
+                "made_by": display_name(routine.created_by)
+                if routine.created_by_id
+                else None,
                 "created_at": routine.created_at,
                 "updated_at": routine.updated_at,
                 "items": [
@@ -374,6 +431,19 @@ def account_export(request):
                         "notes": item.notes,
                         "danger_acknowledged_at": item.danger_acknowledged_at,
                         "acknowledged": sorted(item.acknowledged),
+                        "therapist_decision": item.review_decision or None,
+                        "therapist_decision_covers": sorted(item.reviewed),
+                        "therapist_note": item.review_note,
+                        "decided_by": display_name(item.reviewed_by)
+                        if item.review_decision
+                        else None,
+                        "decided_at": item.reviewed_at,
+                        "added_by": display_name(item.added_by)
+                        if item.added_by_id
+                        else None,
+                        "changed_by": display_name(item.changed_by)
+                        if item.changed_by_id
+                        else None,
                         "created_at": item.created_at,
                         "updated_at": item.updated_at,
                     }
@@ -431,7 +501,9 @@ def account_delete(request):
         username = user.get_username()
         logout(request)
         with transaction.atomic():
-            user.delete()  # cascades to the profile, routines, items, acknowledgements, devices
+            # cascades to the profile, routines, items, acknowledgements, devices, the
+            # links with therapists and the therapists' access log
+            user.delete()
             for log in (AccessLog, AccessAttempt, AccessFailureLog):
                 log.objects.filter(username=username).delete()
         _checkpoint_sqlite()

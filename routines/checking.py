@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from catalogue.models import Exercise, MovementPattern, Status, dose_in_words
 from routines import safety
-from routines.models import HealthProfile, Routine, RoutineItem
+from routines.models import HealthProfile, Review, Routine, RoutineItem
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,8 @@ class WeekCheck:
     items: list[RoutineItem]
     findings: list[safety.Finding]
     data: SafetyData
+    with_therapist: bool = False
+    owner_id: int | None = None
     by_item: dict[int, list[safety.Finding]] = field(default_factory=dict)
     week: list[safety.Finding] = field(default_factory=list)
 
@@ -164,11 +166,30 @@ class WeekCheck:
         )
 
     def items_to_confirm(self) -> list[RoutineItem]:
-        """The items with a danger the patient has not confirmed yet."""
+        """The items with a danger still to confirm (or, with a linked therapist, still
+        waiting for the therapist's decision)."""
         return [
             item
             for item in self.items
-            if dangers_to_confirm(item, self.by_item.get(item.pk, []))
+            if dangers_to_confirm(
+                item,
+                self.by_item.get(item.pk, []),
+                with_therapist=self.with_therapist,
+            )
+        ]
+
+    def items_advised_against(self) -> list[RoutineItem]:
+        """The danger items a therapist advised against (and the patient kept)."""
+        return [
+            item
+            for item in self.items
+            if item.review_decision == Review.ADVISED_AGAINST
+            and any(f.severity == safety.DANGER for f in self.by_item.get(item.pk, []))
+            and not dangers_to_confirm(
+                item,
+                self.by_item.get(item.pk, []),
+                with_therapist=self.with_therapist,
+            )
         ]
 
 
@@ -176,11 +197,19 @@ def dangers_to_confirm(
     item: RoutineItem,
     findings: Iterable[safety.Finding],
     exercise: Exercise | None = None,
+    *,
+    with_therapist: bool,
+    dose: dict | None = None,
 ) -> frozenset[str]:
     """The danger codes of `item` still to confirm, were it to have `exercise` (by default
-    its own) and these findings. See safety.dangers_to_confirm."""
+    its own), `dose` (by default its own) and these findings; `with_therapist` says whether
+    the patient shares with a therapist now. See safety.dangers_to_confirm."""
+    exercise = exercise or item.exercise
     return safety.dangers_to_confirm(
-        findings, item.acknowledged_for(exercise or item.exercise)
+        findings,
+        item.acknowledged_for(exercise),
+        reviewed=item.reviewed_for(exercise, dose),
+        with_therapist=with_therapist,
     )
 
 
@@ -188,11 +217,13 @@ def check_items(
     profile: HealthProfile,
     items: Sequence[RoutineItem],
     *,
+    with_therapist: bool,
     data: SafetyData | None = None,
     rules: dict[str, safety.PatternRule] | None = None,
 ) -> WeekCheck:
     """Check items loaded with RoutineItem.objects.for_week() (their exercise selected).
 
+    `with_therapist`: the owner shares with a therapist now (CareLink.objects.has_therapist).
     Queries: the safety data (2, unless given) and the rules (1, unless given).
     """
     if data is None:
@@ -209,7 +240,13 @@ def check_items(
     findings = safety.check(
         profile.as_facts(), facts, rules if rules is not None else pattern_rules()
     )
-    return WeekCheck(items=list(items), findings=findings, data=data)
+    return WeekCheck(
+        items=list(items),
+        findings=findings,
+        data=data,
+        with_therapist=with_therapist,
+        owner_id=profile.user_id,
+    )
 
 
 def candidate_findings(
@@ -288,9 +325,9 @@ def unsuitable_pattern_codes(user) -> frozenset[str]:
     return warning_pattern_codes(profile_facts_of(user))
 
 
-def routine_checks(user, profile):
+def routine_checks(user, profile, *, with_therapist):
     """Check every routine of `user` in a fixed number of queries: {routine: WeekCheck}."""
-    routines = list(Routine.objects.owned_by(user))
+    routines = list(Routine.objects.owned_by(user).select_related("created_by"))
     all_items = list(RoutineItem.objects.owned_by(user).for_week())
     data = safety_data(item.exercise_id for item in all_items)
     rules = pattern_rules()
@@ -298,7 +335,13 @@ def routine_checks(user, profile):
     for item in all_items:
         items[item.routine_id].append(item)
     return {
-        routine: check_items(profile, items[routine.pk], data=data, rules=rules)
+        routine: check_items(
+            profile,
+            items[routine.pk],
+            with_therapist=with_therapist,
+            data=data,
+            rules=rules,
+        )
         for routine in routines
     }
 

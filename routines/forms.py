@@ -10,8 +10,10 @@ from django.db.models import Q
 from catalogue.models import Dosing, Exercise, Status
 from routines import checking, safety
 from routines.models import (
+    CareLink,
     FractureCount,
     HealthProfile,
+    Review,
     Routine,
     RoutineItem,
     Weekday,
@@ -198,6 +200,11 @@ DOSE_FIELDS_FOR = {
 class RoutineItemForm(forms.ModelForm):
     """Add or edit one item; a danger finding needs the acknowledgement box ticked.
 
+    Who ticks it: `confirm_as="patient"` (a patient without a linked therapist confirms they
+    discussed it), `"therapist"` (a linked therapist approves it for the patient), or None
+    (a patient with a linked therapist, whose danger items wait for the therapist, and a
+    therapist's template, which is approved for each patient it is sent to).
+
     The form validates; the writes are RoutineItem.change() and Routine.add_item(), which
     take write_arguments().
     """
@@ -237,9 +244,18 @@ class RoutineItemForm(forms.ModelForm):
             "load_kg": "Optional. 0 to 200, for example 2.5",
         }
 
-    def __init__(self, *args, profile, **kwargs):
+    def __init__(
+        self, *args, profile, with_therapist=False, confirm_as="patient", **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.profile = profile
+        self.with_therapist = with_therapist
+        self.confirm_as = confirm_as
+        if confirm_as == "therapist":
+            name = self.profile.user.get_full_name() or self.profile.user.get_username()
+            self.fields[
+                "acknowledge_danger"
+            ].label = f"I approve this exercise for {name}, at this amount."
         self.findings = []
         self.danger_findings = []
         self.to_confirm = frozenset()
@@ -361,16 +377,36 @@ class RoutineItemForm(forms.ModelForm):
         self.findings = checking.candidate_findings(self.profile, candidate, exercise)
         self.danger_findings = [f for f in self.findings if f.severity == safety.DANGER]
         self.to_confirm = checking.dangers_to_confirm(
-            self.instance, self.findings, exercise
+            self.instance,
+            self.findings,
+            exercise,
+            with_therapist=self.with_therapist,
+            dose={name: cleaned.get(name) for name in DOSE_FIELDS[:4]},
         )
-        if self.to_confirm and not cleaned.get("acknowledge_danger"):
-            self.add_error(
-                "acknowledge_danger",
-                f"{exercise.name} can be dangerous for your bones. Read the warning above. "
-                "To add it anyway, tick the box to confirm you have discussed it with your "
-                "therapist.",
-            )
+        if self.needs_tick and not cleaned.get("acknowledge_danger"):
+            if self.confirm_as == "therapist":
+                message = (
+                    f"{exercise.name} is marked Danger for this patient. Tick the box to "
+                    "approve it, or choose a safer exercise."
+                )
+            else:
+                message = (
+                    f"{exercise.name} can be dangerous for your bones. Read the warning "
+                    "above. To add it anyway, tick the box to confirm you have discussed "
+                    "it with your therapist."
+                )
+            self.add_error("acknowledge_danger", message)
         return cleaned
+
+    @property
+    def needs_tick(self):
+        """The danger box is shown and must be ticked before saving."""
+        return bool(self.to_confirm) and self.confirm_as is not None
+
+    @property
+    def will_wait(self):
+        """A patient's danger item that will wait for their therapist's decision."""
+        return bool(self.to_confirm) and self.confirm_as is None and self.with_therapist
 
     def show_findings_for(self, exercise):
         """Before anything is sent: what the item would raise with `exercise` and its dose."""
@@ -380,7 +416,7 @@ class RoutineItemForm(forms.ModelForm):
             self.profile, self.instance, exercise
         )
         self.to_confirm = checking.dangers_to_confirm(
-            self.instance, self.findings, exercise
+            self.instance, self.findings, exercise, with_therapist=self.with_therapist
         )
 
     def write_arguments(self):
@@ -390,7 +426,7 @@ class RoutineItemForm(forms.ModelForm):
             "exercise": data["exercise"],
             "day": data["day"],
             "confirmed": {f.code for f in self.danger_findings}
-            if data.get("acknowledge_danger")
+            if data.get("acknowledge_danger") and self.confirm_as is not None
             else (),
             **{name: data.get(name) for name in DOSE_FIELDS},
         }
@@ -461,3 +497,115 @@ class DeleteAccountForm(forms.Form):
                 "That password is not right. Please try again.", code="wrong"
             )
         return password
+
+
+class ShareCodeForm(forms.Form):
+    """Step one of sharing: the code the therapist gave the patient."""
+
+    code = forms.CharField(
+        label="Your therapist's share code",
+        max_length=20,
+        help_text="8 letters and numbers, for example ABCD-2345. Capitals or not, "
+        "with or without the dash.",
+        error_messages={"required": "Type the code your therapist gave you."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters"}
+        ),
+    )
+
+
+class ConsentForm(forms.Form):
+    """Step two of sharing: the patient agrees to what the therapist will see and do."""
+
+    code = forms.CharField(widget=forms.HiddenInput, max_length=20)
+    agree = forms.BooleanField(
+        label="I agree to share my plan with this therapist.",
+        error_messages={
+            "required": "Tick the box to agree, or go back if you do not want to share."
+        },
+    )
+
+
+class ReviewForm(forms.Form):
+    """A therapist's decision on a danger item, with a note the patient reads."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=Review.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose Approve or Advise against."},
+    )
+    note = forms.CharField(
+        label="Note for the patient",
+        max_length=500,
+        required=False,
+        help_text="For example: with 2 kg at most, and only slowly. Up to 500 characters.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, initial={"version": item.version}, **kwargs)
+        self.fields["decision"].choices = [
+            (Review.APPROVED, "Approve: the patient may do it"),
+            (Review.ADVISED_AGAINST, "Advise against: the patient should not do it"),
+        ]
+
+    def clean_note(self):
+        return _plain_text(self.cleaned_data["note"].strip())
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == Review.ADVISED_AGAINST and not cleaned.get(
+            "note"
+        ):
+            self.add_error(
+                "note",
+                forms.ValidationError(
+                    "Tell the patient why, or what to do instead.", code="required"
+                ),
+            )
+        return cleaned
+
+
+class RestrictionsForm(forms.ModelForm):
+    class Meta:
+        model = CareLink
+        fields = ["restrictions"]
+        widgets = {"restrictions": forms.Textarea(attrs={"rows": 5})}
+
+    def clean_restrictions(self):
+        return _plain_text(self.cleaned_data["restrictions"].strip())
+
+    def save(self, commit=True):
+        raise TypeError("Use CareLink.write_restrictions().")
+
+
+class SendTemplateForm(forms.Form):
+    """Send a copy of a template to one of the therapist's patients."""
+
+    patient = forms.TypedChoiceField(
+        label="Send a copy to",
+        coerce=int,
+        error_messages={"required": "Choose a patient."},
+    )
+    name = forms.CharField(
+        label="Name of the patient's routine",
+        max_length=100,
+        error_messages={"required": "Give the routine a name."},
+    )
+
+    def __init__(self, *args, links, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].choices = [
+            (link.patient_id, link.patient_name) for link in links
+        ]
+        self.fields["patient"].error_messages["invalid_choice"] = (
+            "Choose one of your patients."
+        )
+
+    def clean_name(self):
+        name = _plain_text(self.cleaned_data["name"].strip())
+        if not name:
+            raise forms.ValidationError("Give the routine a name.", code="required")
+        return name

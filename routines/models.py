@@ -1,6 +1,6 @@
 import secrets
 import zoneinfo
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import dose_in_words, length_limit
+from catalogue.roles import THERAPISTS
 from routines import progression, safety
 
 
@@ -122,6 +123,14 @@ class HealthProfile(models.Model):
         except cls.DoesNotExist:
             return cls(user=routine.owner)
 
+    @classmethod
+    def for_user_loaded(cls, user):
+        """The profile of a user loaded with select_related("...health_profile")."""
+        try:
+            return user.health_profile
+        except cls.DoesNotExist:
+            return cls(user=user)
+
     @property
     def fracture_sites(self):
         """The places ticked, in the order of the form."""
@@ -168,7 +177,11 @@ class TokenUsedElsewhere(Exception):
 
 class RoutineQuerySet(models.QuerySet):
     def owned_by(self, user):
-        return self.filter(owner=user)
+        """The patient's own plans (a therapist's templates live under /clinic/ only)."""
+        return self.filter(owner=user, is_template=False)
+
+    def templates_of(self, therapist):
+        return self.filter(owner=therapist, is_template=True)
 
     def mark_changed(self, routine_id):
         """Count a change to a routine's items: the cached week page is keyed on this number.
@@ -185,6 +198,17 @@ class Routine(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="routines"
     )
     name = models.CharField(max_length=100)
+    # A therapist's template: never a plan of its own, sent to patients as copies.
+    is_template = models.BooleanField(default=False, editable=False)
+    # Who made it, when not the owner (a therapist building a routine for the patient).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     # A double-clicked "Create" sends the same token twice; the second finds the first.
     submission_token = models.UUIDField(
         null=True, blank=True, unique=True, editable=False
@@ -215,17 +239,24 @@ class Routine(models.Model):
         return reverse("routines:detail", args=[self.pk])
 
     @classmethod
-    def create_for(cls, owner, *, name, submission_token=None):
+    def create_for(
+        cls, owner, *, name, submission_token=None, by=None, is_template=False
+    ):
         """A new routine, or the one this token already made: (routine, created).
 
         A double-clicked "Create" sends the same token twice; the second answer is the first
-        routine. A token that made another patient's routine is refused.
+        routine. A token that made another patient's routine is refused. `by` is who made
+        it (a therapist, for the patient); `is_template` makes a therapist's template.
         """
         return _once_per_token(
             cls.objects.filter(submission_token=submission_token),
             lambda existing: existing.owner_id == owner.pk,
             lambda: cls.objects.create(
-                owner=owner, name=name, submission_token=submission_token
+                owner=owner,
+                name=name,
+                submission_token=submission_token,
+                created_by=by,
+                is_template=is_template,
             ),
             submission_token,
         )
@@ -242,20 +273,38 @@ class Routine(models.Model):
         self.refresh_from_db(fields=["name", "version", "updated_at"])
         return self
 
-    def duplicate(self, *, name):
-        """A copy of this routine and all its items, in one transaction and two queries of writes."""
+    def duplicate(self, *, name, owner=None, by=None):
+        """A copy of this routine and all its items, in one transaction and two queries of writes.
+
+        With `owner` (a template sent to a patient) the copy is the patient's plan: what was
+        confirmed or approved for the template's owner does not carry over, and `by` (the
+        therapist) is recorded as who added each item.
+        """
+        owner = owner or self.owner
+        other_owner = owner.pk != self.owner_id
         with transaction.atomic():
-            copy = Routine.objects.create(owner=self.owner, name=name)
-            RoutineItem.objects.bulk_create(
-                [item.copied_to(routine=copy) for item in self.items.all()]
+            copy = Routine.objects.create(
+                owner=owner, name=name, created_by=by if other_owner else None
             )
+            items = []
+            for item in self.items.all():
+                new = item.copied_to(routine=copy)
+                if other_owner:
+                    new.forget_acknowledgement()
+                    new.forget_review()
+                    new.added_by, new.changed_by = by, None
+                items.append(new)
+            RoutineItem.objects.bulk_create(items)
         return copy
 
-    def add_item(self, *, exercise, day, confirmed=(), submission_token=None, **dose):
+    def add_item(
+        self, *, exercise, day, confirmed=(), submission_token=None, by=None, **dose
+    ):
         """Add an exercise at the end of a day: (item, created).
 
         `dose` is sets, reps, minutes, load_kg and notes; `confirmed` the danger codes the
-        patient confirmed. A repeated submission token gives back the item it made.
+        patient confirmed (or, when `by` is a therapist, approved). `by` is who adds it.
+        A repeated submission token gives back the item it made.
         """
 
         def create():
@@ -266,9 +315,10 @@ class Routine(models.Model):
                 day=day,
                 position=RoutineItem.next_position(self, day),
                 submission_token=submission_token,
+                added_by=by,
                 **dose,
             )
-            item.record_acknowledgement(confirmed)
+            item.record_confirmation(confirmed, by=by, owner_id=self.owner_id)
             item.save()
             Routine.objects.mark_changed(self.pk)
             return item
@@ -318,6 +368,15 @@ WEEK_PAGE_ITEM_FIELDS = [
     "danger_acknowledged_at",
     "acknowledged_codes",
     "version",
+    "review_decision",
+    "review_codes",
+    "review_note",
+    "reviewed_at",
+    *(
+        f"{person}__{name}"
+        for person in ("added_by", "changed_by", "reviewed_by")
+        for name in ("username", "first_name", "last_name")
+    ),
 ]
 WEEK_PAGE_EXERCISE_FIELDS = [
     "name",
@@ -333,7 +392,7 @@ WEEK_PAGE_EXERCISE_FIELDS = [
 class RoutineItemQuerySet(models.QuerySet):
     def for_week(self):
         """Everything the week page and the safety check need, in a fixed number of queries."""
-        return self.select_related("exercise")
+        return self.select_related("exercise", "added_by", "changed_by", "reviewed_by")
 
     def for_week_page(self):
         """for_week(), without the columns the week page never shows (it is the busiest page)."""
@@ -343,7 +402,21 @@ class RoutineItemQuerySet(models.QuerySet):
         )
 
     def owned_by(self, user):
-        return self.filter(routine__owner=user)
+        return self.filter(routine__owner=user, routine__is_template=False)
+
+
+class Review(models.TextChoices):
+    """A therapist's decision on a danger item."""
+
+    APPROVED = "approved", "Approved"
+    ADVISED_AGAINST = "advised_against", "Advised against"
+
+
+def display_name(user):
+    """How a person is named to others: their full name, else their username."""
+    if user is None:
+        return "a therapist who has left BoneFit"
+    return user.get_full_name() or user.get_username()
 
 
 class RoutineItem(models.Model):
@@ -394,6 +467,39 @@ class RoutineItem(models.Model):
     # The recorded acknowledgement of a danger finding: when, and which movements it covered.
     danger_acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
     acknowledged_codes = models.CharField(max_length=300, blank=True, editable=False)
+    # A linked therapist's decision on the item's dangers: which movements it covers, by
+    # whom, when and with what note. Changing the exercise or raising the load clears it.
+    review_decision = models.CharField(
+        max_length=20, choices=Review, blank=True, editable=False
+    )
+    review_codes = models.CharField(max_length=300, blank=True, editable=False)
+    review_note = models.CharField(max_length=500, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who added the item and who changed it last (the patient, or a linked therapist).
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     # Optimistic locking: an edit made from an older copy of the page is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
     submission_token = models.UUIDField(
@@ -438,6 +544,11 @@ class RoutineItem(models.Model):
                 violation_error_message="Weight must be between 0 and 200 kg.",
             ),
             length_limit("notes", 300, model="item"),
+            length_limit("review_note", 500, model="item"),
+            models.CheckConstraint(
+                condition=Q(review_decision__in=["", *Review.values]),
+                name="item_review_decision_valid",
+            ),
         ]
 
     def __str__(self):
@@ -445,6 +556,9 @@ class RoutineItem(models.Model):
 
     def get_edit_url(self):
         return reverse("routines:item_edit", args=[self.routine_id, self.pk])
+
+    def get_review_url(self):
+        return reverse("clinic:item_review", args=[self.routine_id, self.pk])
 
     def get_confirm_url(self):
         return reverse("routines:item_confirm", args=[self.routine_id, self.pk])
@@ -461,6 +575,10 @@ class RoutineItem(models.Model):
     @property
     def acknowledged(self):
         return frozenset(code for code in self.acknowledged_codes.split(",") if code)
+
+    @property
+    def reviewed(self):
+        return frozenset(code for code in self.review_codes.split(",") if code)
 
     def dose_text(self):
         return dose_in_words(self.sets, self.reps, self.minutes, self.load_kg)
@@ -490,6 +608,11 @@ class RoutineItem(models.Model):
                 if self.danger_acknowledged_at
                 else None
             ),
+            "review_decision": self.review_decision,
+            "review_codes": self.review_codes,
+            "review_note": self.review_note,
+            "reviewed_by": self.reviewed_by_id,
+            "reviewed_at": self.reviewed_at.isoformat() if self.reviewed_at else None,
         }
 
     def forget_acknowledgement(self):
@@ -503,12 +626,55 @@ class RoutineItem(models.Model):
             self.danger_acknowledged_at = timezone.now()
             self.acknowledged_codes = ",".join(sorted(set(codes) | self.acknowledged))
 
+    def forget_review(self):
+        """The exercise changed or the load went up: the therapist is asked again."""
+        self.review_decision = self.review_codes = self.review_note = ""
+        self.reviewed_by = self.reviewed_at = None
+
+    def record_review(self, decision, codes, *, by, note=""):
+        """A therapist's decision on these danger findings, with a note for the patient."""
+        self.review_decision = decision
+        self.review_codes = ",".join(sorted(set(codes)))
+        self.review_note = note
+        self.reviewed_by = by
+        self.reviewed_at = timezone.now()
+
+    def record_confirmation(self, codes, *, by, owner_id):
+        """Danger codes confirmed on the item form: the patient's own confirmation, or,
+        when a therapist fills in the form, the therapist's approval."""
+        if not codes:
+            return
+        if by is not None and by.pk != owner_id:
+            self.record_review(Review.APPROVED, codes, by=by)
+        else:
+            self.record_acknowledgement(codes)
+
+    def raises_load(self, dose):
+        """Whether `dose` asks for more than the item does now: a heavier weight, or more
+        sets, repetitions or minutes."""
+        for name in ("sets", "reps", "minutes", "load_kg"):
+            if name not in dose:
+                continue
+            new, old = dose[name], getattr(self, name)
+            if new is not None and (old is None or new > old):
+                return True
+        return False
+
     def acknowledged_for(self, exercise):
         """The danger codes already confirmed, if the item keeps `exercise`: a confirmation
         covers one exercise, so changing to another asks again."""
         if self.pk is None or exercise is None or exercise.pk != self.exercise_id:
             return frozenset()
         return self.acknowledged
+
+    def reviewed_for(self, exercise, dose=None):
+        """The danger codes a therapist decided on, if the item keeps `exercise` and does
+        not raise the load to `dose`: otherwise the therapist is asked again."""
+        if self.pk is None or exercise is None or exercise.pk != self.exercise_id:
+            return frozenset()
+        if dose is not None and self.raises_load(dose):
+            return frozenset()
+        return self.reviewed
 
     def copied_to(self, *, routine, day=None, position=None):
         return RoutineItem(
@@ -523,6 +689,12 @@ class RoutineItem(models.Model):
             notes=self.notes,
             danger_acknowledged_at=self.danger_acknowledged_at,
             acknowledged_codes=self.acknowledged_codes,
+            review_decision=self.review_decision,
+            review_codes=self.review_codes,
+            review_note=self.review_note,
+            reviewed_by_id=self.reviewed_by_id,
+            reviewed_at=self.reviewed_at,
+            added_by_id=self.added_by_id,
         )
 
     @staticmethod
@@ -539,7 +711,7 @@ class RoutineItem(models.Model):
     def _locked(self, version=None):
         current = (
             RoutineItem.objects.select_for_update()
-            .select_related("exercise")
+            .select_related("exercise", "routine")
             .filter(pk=self.pk)
             .first()
         )
@@ -553,13 +725,19 @@ class RoutineItem(models.Model):
         self.refresh_from_db(fields=["version", "updated_at"])
         Routine.objects.mark_changed(self.routine_id)
 
-    def change(self, *, version, exercise, day, confirmed=(), **dose):
-        """Save what the item form sends: exercise, day, dose and notes. Returns the saved item."""
+    def change(self, *, version, exercise, day, confirmed=(), by=None, **dose):
+        """Save what the item form sends: exercise, day, dose and notes. Returns the saved item.
+
+        Another exercise, or more load, restarts the wait for the therapist's approval.
+        """
         with transaction.atomic():
             item = self._locked(version)
             old_day = item.day
             if exercise.pk != item.exercise_id:
                 item.forget_acknowledgement()
+                item.forget_review()
+            elif item.raises_load(dose):
+                item.forget_review()
             item.exercise = exercise
             if day != old_day:
                 item.day, item.position = (
@@ -568,7 +746,8 @@ class RoutineItem(models.Model):
                 )
             for name, value in dose.items():
                 setattr(item, name, value)
-            item.record_acknowledgement(confirmed)
+            item.record_confirmation(confirmed, by=by, owner_id=item.routine.owner_id)
+            item.changed_by = by
             item._save_new_version()
             if day != old_day:
                 _renumber_day(item.routine_id, old_day)
@@ -582,7 +761,15 @@ class RoutineItem(models.Model):
             item._save_new_version()
         return item
 
-    def swap(self, alternative, *, version, **dose):
+    def review(self, decision, codes, *, note, by, version):
+        """A linked therapist approves the item's dangers, or advises against them."""
+        with transaction.atomic():
+            item = self._locked(version)
+            item.record_review(decision, codes, by=by, note=note)
+            item._save_new_version()
+        return item
+
+    def swap(self, alternative, *, version, by=None, **dose):
         """Put `alternative` in place of the exercise, with `dose`: (item, what it was before).
 
         What it was before is plain data, kept by the page so the patient can undo the swap.
@@ -594,6 +781,8 @@ class RoutineItem(models.Model):
             for name, value in dose.items():
                 setattr(item, name, value)
             item.forget_acknowledgement()
+            item.forget_review()
+            item.changed_by = by
             item._save_new_version()
         return item, before
 
@@ -614,10 +803,18 @@ class RoutineItem(models.Model):
             item.danger_acknowledged_at = (
                 datetime.fromisoformat(acknowledged_at) if acknowledged_at else None
             )
+            item.review_decision = snapshot.get("review_decision", "")
+            item.review_codes = snapshot.get("review_codes", "")
+            item.review_note = snapshot.get("review_note", "")
+            item.reviewed_by_id = snapshot.get("reviewed_by")
+            reviewed_at = snapshot.get("reviewed_at")
+            item.reviewed_at = (
+                datetime.fromisoformat(reviewed_at) if reviewed_at else None
+            )
             item._save_new_version()
         return item
 
-    def move_within_day(self, step):
+    def move_within_day(self, step, *, by=None):
         """Swap with the neighbour above (step=-1) or below (step=+1); returns False at an end."""
         with transaction.atomic():
             siblings = list(
@@ -633,10 +830,12 @@ class RoutineItem(models.Model):
                 return False
             siblings[index], siblings[target] = siblings[target], siblings[index]
             _renumber(siblings)
+            if by is not None:
+                RoutineItem.objects.filter(pk=self.pk).update(changed_by=by)
             Routine.objects.mark_changed(self.routine_id)
         return True
 
-    def transfer(self, *, day, copy):
+    def transfer(self, *, day, copy, by=None):
         """Move (or copy) this item to the end of another day; returns the item now on that day."""
         with transaction.atomic():
             item = self._locked()
@@ -645,11 +844,13 @@ class RoutineItem(models.Model):
                 new_item = item.copied_to(
                     routine=item.routine, day=day, position=position
                 )
+                new_item.added_by = by or item.added_by
                 new_item.save()
                 Routine.objects.mark_changed(item.routine_id)
                 return new_item
             old_day = item.day
             item.day, item.position = day, position
+            item.changed_by = by
             item._save_new_version()
             _renumber_day(item.routine_id, old_day)
             return item
@@ -662,7 +863,9 @@ class RoutineItem(models.Model):
             _renumber_day(self.routine_id, self.day)
             Routine.objects.mark_changed(self.routine_id)
 
-    def apply_progression(self, *, exercise, sets, reps, minutes, load_kg, version):
+    def apply_progression(
+        self, *, exercise, sets, reps, minutes, load_kg, version, by=None
+    ):
         """Take an offered step up (a new dose, or the harder version) as a new version.
 
         Returns False and changes nothing when the item was changed since the page that
@@ -677,6 +880,7 @@ class RoutineItem(models.Model):
                 reps=reps,
                 minutes=minutes,
                 load_kg=load_kg,
+                by=by,
             )
         except StaleEdit:
             return False
@@ -984,3 +1188,277 @@ class SessionLog(models.Model):
             latest.progression_declined = True
             latest.save(update_fields=["progression_declined", "updated_at"])
         return True
+
+
+# The care team: a patient shares their plan with a therapist, who approves, advises and
+# prescribes; every look and change of the therapist is logged for the patient.
+
+SHARE_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to confuse
+SHARE_CODE_LENGTH = 8
+SHARE_CODE_DAYS = 30
+
+
+def normalise_share_code(text):
+    """What a person typed, as stored: capitals, without spaces or dashes."""
+    return "".join(ch for ch in (text or "").upper() if ch not in " -\t")
+
+
+class ShareCodeQuerySet(models.QuerySet):
+    def usable(self):
+        """Unexpired codes of active therapists."""
+        return self.filter(
+            expires_at__gt=timezone.now(),
+            therapist__is_active=True,
+            therapist__groups__name=THERAPISTS,
+        )
+
+
+class ShareCode(models.Model):
+    """A therapist's code that patients enter to share their plan. Renewing it retires the
+    old one at once (patients already linked stay linked)."""
+
+    therapist = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_code"
+    )
+    code = models.CharField(max_length=SHARE_CODE_LENGTH, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    objects = ShareCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["therapist", "pk"]
+
+    def __str__(self):
+        return f"Share code of {self.therapist}"
+
+    @property
+    def formatted(self):
+        half = SHARE_CODE_LENGTH // 2
+        return f"{self.code[:half]}-{self.code[half:]}"
+
+    @property
+    def expired(self):
+        return self.expires_at <= timezone.now()
+
+    @classmethod
+    def renew_for(cls, therapist):
+        """A fresh code for `therapist`, valid for SHARE_CODE_DAYS days."""
+        for _ in range(10):  # a clash with another therapist's code is rare: try again
+            code = "".join(
+                secrets.choice(SHARE_CODE_ALPHABET) for _ in range(SHARE_CODE_LENGTH)
+            )
+            now = timezone.now()
+            try:
+                with transaction.atomic():
+                    share_code, _ = cls.objects.update_or_create(
+                        therapist=therapist,
+                        defaults={
+                            "code": code,
+                            "created_at": now,
+                            "expires_at": now + timedelta(days=SHARE_CODE_DAYS),
+                        },
+                    )
+                return share_code
+            except IntegrityError:
+                continue
+        raise RuntimeError("Could not find a free share code.")
+
+    @classmethod
+    def find(cls, text):
+        """The usable code a patient typed, or None (wrong, expired or retired)."""
+        code = normalise_share_code(text)
+        if len(code) != SHARE_CODE_LENGTH:
+            return None
+        return (
+            cls.objects.usable().select_related("therapist").filter(code=code).first()
+        )
+
+
+CONSENT_TEXT = (
+    "Your therapist will see your health profile, your routines with their warnings, and "
+    "your printed sheets. Your therapist may approve or advise against exercises marked "
+    "Danger, write what you should avoid, add, change, move and remove exercises in your "
+    "routines, and make new routines for you. Every time your therapist opens or changes "
+    "your data, it is written in a log that you can read on your account page. You can "
+    "stop sharing at any time."
+)
+
+
+class EndedBy(models.TextChoices):
+    PATIENT = "patient", "The patient stopped sharing"
+    THERAPIST = "therapist", "The therapist ended the link"
+
+
+class CareLinkQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_at__isnull=True)
+
+    def of_patient(self, patient):
+        return self.active().filter(patient=patient)
+
+    def of_therapist(self, therapist):
+        return self.active().filter(therapist=therapist)
+
+    def has_therapist(self, patient_id):
+        """Whether the patient shares with a therapist now (one query)."""
+        return self.active().filter(patient_id=patient_id).exists()
+
+
+class CareLink(models.Model):
+    """A patient shares their plan with a therapist, from `started_at` (when they agreed
+    to `consent_text`) until `ended_at`. A new link is a new row."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_links"
+    )
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient_links"
+    )
+    consent_text = models.TextField(editable=False)
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    restrictions = models.TextField(
+        "What the patient should avoid",
+        max_length=2000,
+        blank=True,
+        help_text="Shown to the patient on every routine and printed sheet, with your name.",
+    )
+    restrictions_updated_at = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ended_by = models.CharField(
+        max_length=10, choices=EndedBy, blank=True, editable=False
+    )
+
+    objects = CareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "therapist"],
+                condition=Q(ended_at__isnull=True),
+                name="care_link_one_active_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~Q(patient=F("therapist")),
+                name="care_link_not_to_oneself",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_by__in=["", *EndedBy.values]),
+                name="care_link_ended_by_valid",
+            ),
+            length_limit("restrictions", 2000, model="care_link"),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} shares with {self.therapist}"
+
+    @property
+    def active(self):
+        return self.ended_at is None
+
+    @property
+    def therapist_name(self):
+        return display_name(self.therapist)
+
+    @property
+    def patient_name(self):
+        return display_name(self.patient)
+
+    @classmethod
+    def start(cls, *, patient, therapist):
+        """The patient agrees to share with `therapist`: (link, created). Sharing twice
+        with one therapist keeps the link already there."""
+        try:
+            with transaction.atomic():
+                return (
+                    cls.objects.create(
+                        patient=patient, therapist=therapist, consent_text=CONSENT_TEXT
+                    ),
+                    True,
+                )
+        except IntegrityError:
+            existing = cls.objects.of_patient(patient).filter(therapist=therapist)
+            return existing.get(), False
+
+    def end(self, *, by):
+        """End the link now; the therapist loses access at once. Returns False if it had
+        already ended."""
+        with transaction.atomic():
+            ended = CareLink.objects.filter(pk=self.pk, ended_at__isnull=True).update(
+                ended_at=timezone.now(), ended_by=by
+            )
+        self.refresh_from_db(fields=["ended_at", "ended_by"])
+        return bool(ended)
+
+    def write_restrictions(self, text):
+        with transaction.atomic():
+            CareLink.objects.filter(pk=self.pk).update(
+                restrictions=text, restrictions_updated_at=timezone.now()
+            )
+        self.refresh_from_db(fields=["restrictions", "restrictions_updated_at"])
+
+
+class Access(models.TextChoices):
+    VIEWED = "viewed", "Opened"
+    CHANGED = "changed", "Changed"
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def of_patient(self, patient):
+        return self.filter(patient=patient).select_related("therapist")
+
+
+class AccessLog(models.Model):
+    """One look at, or one change to, a patient's data by a therapist: who, what, when.
+
+    The therapist's name is kept as text, so the record outlives their account.
+    """
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_log"
+    )
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    therapist_name = models.CharField(max_length=300)
+    action = models.CharField(max_length=10, choices=Access)
+    what = models.CharField(max_length=300)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-at"], name="access_log_patient")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=Access.values), name="access_log_action_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.therapist_name}: {self.sentence}"
+
+    @property
+    def sentence(self):
+        """What happened, as the patient reads it: "Opened your profile and routines"."""
+        if self.action == Access.VIEWED:
+            return f"Opened {self.what}"
+        return self.what[:1].upper() + self.what[1:]
+
+    @classmethod
+    def record(cls, *, therapist, patient, action, what):
+        return cls.objects.create(
+            patient=patient,
+            therapist=therapist,
+            therapist_name=display_name(therapist),
+            action=action,
+            what=what[:300],
+        )

@@ -176,6 +176,7 @@ def progression_accept(request, item_pk):
         minutes=offer.step.minutes,
         load_kg=offer.step.load_kg,
         version=form.cleaned_data["version"],
+        by=request.user,
     )
     if not applied:
         messages.warning(

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from catalogue.models import PatternCode
 from routines import safety, targets
 from routines.checking import WeekCheck, dangers_to_confirm
-from routines.models import RoutineItem, Weekday
+from routines.models import Review, RoutineItem, Weekday, display_name
 
 SEVERITY_WORDS = {
     safety.DANGER: "Danger",
@@ -64,6 +64,56 @@ class ShownItem:
     first: bool
     last: bool
     own_alternatives: list = ()  # the exercise's alternatives, shown when it is retired
+    with_therapist: bool = False  # the owner shares with a therapist now
+    owner_id: int | None = None
+
+    @property
+    def has_danger(self):
+        return any(f.severity == safety.DANGER for f in self.findings)
+
+    @property
+    def waiting_for_therapist(self):
+        return self.needs_acknowledgement and self.with_therapist
+
+    @property
+    def decision(self):
+        """The therapist's decision that settles this item's dangers: "approved",
+        "advised_against", or "" (none, or the patient confirmed it themselves)."""
+        if not self.has_danger or self.needs_acknowledgement:
+            return ""
+        return self.item.review_decision
+
+    @property
+    def approved(self):
+        return self.decision == Review.APPROVED
+
+    @property
+    def advised_against(self):
+        return self.decision == Review.ADVISED_AGAINST
+
+    @property
+    def reviewer_name(self):
+        return display_name(self.item.reviewed_by)
+
+    @property
+    def added_by_therapist(self):
+        """The name of the therapist who added the item, or "" if the patient did."""
+        added_by = self.item.added_by
+        if added_by is None or added_by.pk == self.owner_id:
+            return ""
+        return display_name(added_by)
+
+    @property
+    def changed_by_therapist(self):
+        """The name of the therapist who changed the item last, if not who added it."""
+        changed_by = self.item.changed_by
+        if (
+            changed_by is None
+            or changed_by.pk == self.owner_id
+            or changed_by.pk == self.item.added_by_id
+        ):
+            return ""
+        return display_name(changed_by)
 
     @property
     def highest(self):
@@ -83,10 +133,7 @@ class ShownItem:
 
     @property
     def acknowledged_danger(self):
-        return (
-            any(f.severity == safety.DANGER for f in self.findings)
-            and not self.needs_acknowledgement
-        )
+        return self.has_danger and not self.needs_acknowledgement
 
 
 @dataclass
@@ -120,10 +167,16 @@ def week_days(check: WeekCheck) -> list[ShownDay]:
                 ShownItem(
                     item=item,
                     findings=_shown(findings, alternatives),
-                    needs_acknowledgement=bool(dangers_to_confirm(item, findings)),
+                    needs_acknowledgement=bool(
+                        dangers_to_confirm(
+                            item, findings, with_therapist=check.with_therapist
+                        )
+                    ),
                     first=index == 0,
                     last=index == len(items) - 1,
                     own_alternatives=check.data.alternatives.get(item.exercise_id, []),
+                    with_therapist=check.with_therapist,
+                    owner_id=check.owner_id,
                 )
             )
         days.append(ShownDay(Weekday(day), shown))
@@ -137,14 +190,20 @@ class WeekSummary:
     attention: list[ShownItem]  # a danger not yet confirmed
     confirmed_danger: list[ShownItem]
     take_care: list[ShownItem]
+    waiting: list[ShownItem] = field(default_factory=list)  # for the linked therapist
+    advised_against: list[ShownItem] = field(default_factory=list)
 
 
 def week_summary(days: list[ShownDay]) -> WeekSummary:
     summary = WeekSummary([], [], [])
     for day in days:
         for shown in day.items:
-            if shown.needs_acknowledgement:
+            if shown.waiting_for_therapist:
+                summary.waiting.append(shown)
+            elif shown.needs_acknowledgement:
                 summary.attention.append(shown)
+            elif shown.advised_against:
+                summary.advised_against.append(shown)
             elif shown.highest == safety.DANGER:
                 summary.confirmed_danger.append(shown)
             elif shown.highest == safety.CAUTION:

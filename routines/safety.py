@@ -509,16 +509,27 @@ def highest(findings: Iterable[Finding]) -> str | None:
 
 
 def dangers_to_confirm(
-    findings: Iterable[Finding], acknowledged: Iterable[str]
+    findings: Iterable[Finding],
+    acknowledged: Iterable[str],
+    *,
+    reviewed: Iterable[str] = (),
+    with_therapist: bool = False,
 ) -> frozenset[str]:
-    """The danger findings that still need the patient's recorded confirmation.
+    """The danger findings still waiting for a recorded decision.
 
-    The one rule behind the item form's tick box, the week's "Not yet confirmed", the
-    routine list's count, the printed sheet and swap.
+    `acknowledged` are the codes the patient confirmed themselves; `reviewed` those a
+    therapist approved or advised against. With a linked therapist, approval replaces
+    self-declaration: only the therapist's decision settles a danger. Without one, either
+    settles it (a former therapist's decision still stands).
+
+    The one rule behind the item form's tick box, the week's "Not yet confirmed" and
+    "Waiting for your therapist", the routine lists' counts, the printed sheet and swap.
     """
-    return frozenset(f.code for f in findings if f.severity == DANGER) - frozenset(
-        acknowledged
-    )
+    dangers = frozenset(f.code for f in findings if f.severity == DANGER)
+    settled = frozenset(reviewed)
+    if not with_therapist:
+        settled |= frozenset(acknowledged)
+    return dangers - settled
 
 
 def report(profile: Profile, findings: Sequence[Finding]) -> dict:

@@ -26,6 +26,7 @@ from routines.forms import (
     TransferForm,
 )
 from routines.models import (
+    CareLink,
     HealthProfile,
     Routine,
     RoutineItem,
@@ -73,10 +74,17 @@ def owned_item(view):
     return wrapper
 
 
+def care_links_of(patient):
+    """The patient's active links with their therapists (one query): who they share with,
+    and the restrictions each therapist wrote."""
+    return list(CareLink.objects.of_patient(patient).select_related("therapist"))
+
+
 @require_GET
 def routine_list(request):
     profile = HealthProfile.for_user(request.user)
-    checks = checking.routine_checks(request.user, profile)
+    links = care_links_of(request.user)
+    checks = checking.routine_checks(request.user, profile, with_therapist=bool(links))
     rows = [
         {
             "routine": routine,
@@ -84,11 +92,15 @@ def routine_list(request):
             "danger": check.items_flagged(safety.DANGER),
             "caution": check.items_flagged(safety.CAUTION),
             "to_confirm": len(check.items_to_confirm()),
+            "advised_against": len(check.items_advised_against()),
+            "made_by_therapist": routine.created_by_id not in (None, request.user.pk),
         }
         for routine, check in checks.items()
     ]
     return render(
-        request, "routines/routine_list.html", {"rows": rows, "profile": profile}
+        request,
+        "routines/routine_list.html",
+        {"rows": rows, "profile": profile, "links": links},
     )
 
 
@@ -122,10 +134,10 @@ def _bad_token():
     )
 
 
-def _week_context(routine, items=None):
+def _week_context(routine, items=None, *, with_therapist):
     profile = HealthProfile.of_owner(routine)
     items = list(routine.items.for_week()) if items is None else items
-    check = checking.check_items(profile, items)
+    check = checking.check_items(profile, items, with_therapist=with_therapist)
     days = presenting.week_days(check)
     return {
         "routine": routine,
@@ -139,19 +151,21 @@ def _week_context(routine, items=None):
     }
 
 
-def _week_fragment_key(request, routine, profile):
+def _week_fragment_key(request, routine, profile, with_therapist):
     """Everything the week fragment shows, condensed: any change gives a new key.
 
-    The routine's items by its content_version (bumped by every write to them), the profile
-    by its facts, the catalogue (exercises, their tags and alternatives, the therapists'
-    messages and severities) by its version, and the CSRF secret because the fragment's
-    forms carry a token.
+    The routine's items by its content_version (bumped by every write to them, approvals
+    included), the profile by its facts, whether the patient shares with a therapist, the
+    catalogue (exercises, their tags and alternatives, the therapists' messages and
+    severities) by its version, and the CSRF secret because the fragment's forms carry a
+    token.
     """
     get_token(request)
     inputs = (
         routine.pk,
         routine.content_version,
         profile.as_facts(),
+        with_therapist,
         Exercise.objects.catalogue_version(),
         request.META["CSRF_COOKIE"],
     )
@@ -162,11 +176,12 @@ def _week_fragment_key(request, routine, profile):
 @require_GET
 def routine_detail(request, routine):
     profile = HealthProfile.of_owner(routine)
-    key = _week_fragment_key(request, routine, profile)
+    links = care_links_of(routine.owner)
+    key = _week_fragment_key(request, routine, profile, bool(links))
     week_html = cache.get(key)
     if week_html is None:
         items = list(routine.items.for_week_page())
-        context = _week_context(routine, items)
+        context = _week_context(routine, items, with_therapist=bool(links))
         week_html = render_to_string("routines/_week.html", context, request=request)
         cache.set(key, week_html, 60 * 60)
     undo = _undo_to_offer(request, routine)
@@ -176,6 +191,7 @@ def routine_detail(request, routine):
         {
             "routine": routine,
             "profile": profile,
+            "links": links,
             "week_html": week_html,
             "undo_swap": undo,
         },
@@ -197,16 +213,31 @@ def _undo_to_offer(request, routine):
 @owned_routine
 @require_GET
 def routine_print(request, routine):
-    context = _week_context(routine)
+    return render(
+        request,
+        "routines/routine_print.html",
+        print_context(routine, back_url=routine.get_absolute_url()),
+    )
+
+
+def print_context(routine, *, back_url):
+    """The printed sheet of `routine`, for its owner or for their linked therapist."""
+    links = care_links_of(routine.owner)
+    context = _week_context(routine, with_therapist=bool(links))
     sheets = presenting.exercise_sheets(context["days"])
     steps = defaultdict(list)
     for step in ExerciseStep.objects.filter(exercise__in=[s.exercise for s in sheets]):
         steps[step.exercise_id].append(step)
     for sheet in sheets:
         sheet.steps = steps[sheet.exercise.pk]
-    context.update(printed_on=timezone.localdate())
+    context.update(
+        printed_on=timezone.localdate(),
+        links=links,
+        owner=routine.owner,
+        back_url=back_url,
+    )
     context.update(printing.sheet_context(context["days"], sheets))
-    return render(request, "routines/routine_print.html", context)
+    return context
 
 
 @owned_routine
@@ -317,12 +348,14 @@ def _requested_day(request):
 def item_add(request, routine, slug):
     """Step two of adding: the dose, the day, and the warnings, for one exercise."""
     profile = HealthProfile.of_owner(routine)
+    care = _patient_confirms(routine)
     if request.method == "POST":
-        form = RoutineItemForm(request.POST, profile=profile)
+        form = RoutineItemForm(request.POST, profile=profile, **care)
         if form.is_valid():
             try:
                 item, created = routine.add_item(
                     submission_token=form.cleaned_data["submission_token"],
+                    by=request.user,
                     **form.write_arguments(),
                 )
             except TokenUsedElsewhere:
@@ -342,6 +375,7 @@ def item_add(request, routine, slug):
         return redirect("routines:item_pick", pk=routine.pk)
     form = RoutineItemForm(
         profile=profile,
+        **care,
         instance=RoutineItem(
             routine=routine,
             exercise=exercise,
@@ -353,6 +387,16 @@ def item_add(request, routine, slug):
     )
     form.show_findings_for(exercise)
     return _item_form(request, routine, form, title="Add an exercise")
+
+
+def _patient_confirms(routine):
+    """How the patient's item form treats a danger: with a linked therapist it waits for
+    the therapist; without one, the patient ticks the box."""
+    with_therapist = CareLink.objects.has_therapist(routine.owner_id)
+    return {
+        "with_therapist": with_therapist,
+        "confirm_as": None if with_therapist else "patient",
+    }
 
 
 def _item_form(request, routine, form, *, title, item=None, status=None, problem=""):
@@ -376,7 +420,7 @@ def _item_form(request, routine, form, *, title, item=None, status=None, problem
             "day": day if day in DAYS else "mon",
             "findings": shown_findings,
             "alternatives": presenting.distinct_alternatives(shown_findings),
-            "needs_acknowledgement": bool(form.to_confirm)
+            "needs_acknowledgement": form.needs_tick
             or form["acknowledge_danger"].errors,
             "problem": problem,
         },
@@ -395,7 +439,12 @@ def _form_exercise(form, item):
 
 def _say_saved(request, item, form, verb):
     text = f"{item.exercise.name} {verb} {item.get_day_display()}."
-    if form.danger_findings:
+    if form.will_wait:
+        messages.warning(
+            request,
+            text + " It is marked Danger and waits for your therapist's decision.",
+        )
+    elif form.danger_findings:
         messages.warning(
             request,
             text + " It stays marked Danger on your week and your printed sheet.",
@@ -415,15 +464,18 @@ STALE = (
 def item_edit(request, item):
     routine = item.routine
     profile = HealthProfile.of_owner(routine)
+    care = _patient_confirms(routine)
     if request.method == "POST":
-        form = RoutineItemForm(request.POST, instance=item, profile=profile)
+        form = RoutineItemForm(request.POST, instance=item, profile=profile, **care)
         if form.is_valid():
             try:
                 saved = item.change(
-                    version=form.cleaned_data["version"], **form.write_arguments()
+                    version=form.cleaned_data["version"],
+                    by=request.user,
+                    **form.write_arguments(),
                 )
             except StaleEdit:
-                return _stale_edit(request, item, profile)
+                return _stale_edit(request, item, profile, care)
             _say_saved(request, saved, form, "saved for")
             return redirect(saved.get_week_url())
     else:
@@ -431,18 +483,18 @@ def item_edit(request, item):
         swap = request.GET.get("exercise")
         if swap:
             initial["exercise"] = swap
-        form = RoutineItemForm(instance=item, profile=profile, initial=initial)
+        form = RoutineItemForm(instance=item, profile=profile, initial=initial, **care)
         form.show_findings_for(_form_exercise(form, item))
     return _item_form(request, routine, form, title="Change an exercise", item=item)
 
 
-def _stale_edit(request, item, profile):
+def _stale_edit(request, item, profile, care):
     """Show the item as it is now, with a plain message, so nothing is overwritten blindly."""
     current = RoutineItem.objects.filter(pk=item.pk).select_related("exercise").first()
     if current is None:
         messages.info(request, "This exercise was removed in another window or tab.")
         return redirect(item.routine)
-    form = RoutineItemForm(instance=current, profile=profile)
+    form = RoutineItemForm(instance=current, profile=profile, **care)
     form.show_findings_for(current.exercise)
     return _item_form(
         request,
@@ -461,10 +513,21 @@ def item_confirm(request, item):
     """Confirm a danger item: the patient discussed it with their therapist."""
     profile = HealthProfile.of_owner(item.routine)
     findings = checking.candidate_findings(profile, item, item.exercise)
-    to_confirm = checking.dangers_to_confirm(item, findings)
+    with_therapist = CareLink.objects.has_therapist(item.routine.owner_id)
+    to_confirm = checking.dangers_to_confirm(
+        item, findings, with_therapist=with_therapist
+    )
     if not to_confirm:
         messages.info(request, f"{item.exercise.name} needs no confirmation.")
         return redirect(item.get_week_url())
+    if with_therapist:
+        # Approval replaces self-declaration: only the therapist can settle it now.
+        messages.info(
+            request,
+            f"{item.exercise.name} is waiting for your therapist: they will approve it "
+            "or advise against it.",
+        )
+        return redirect(item.get_week_url(anchor="item"))
     form = ConfirmDangerForm(request.POST or None, item=item)
     if form.is_valid():
         try:
@@ -519,7 +582,7 @@ def item_move(request, item, direction):
     if direction not in ("up", "down"):
         raise Http404("Items move up or down.")
     try:
-        moved = item.move_within_day(-1 if direction == "up" else 1)
+        moved = item.move_within_day(-1 if direction == "up" else 1, by=request.user)
     except StaleEdit:
         raise Http404("This exercise was removed.") from None
     if moved:
@@ -535,7 +598,9 @@ def item_transfer(request, item):
     if form.is_valid():
         copy = form.cleaned_data["action"] == "copy"
         try:
-            result = item.transfer(day=form.cleaned_data["day"], copy=copy)
+            result = item.transfer(
+                day=form.cleaned_data["day"], copy=copy, by=request.user
+            )
         except StaleEdit:
             raise Http404("This exercise was removed.") from None
         verb = "copied" if copy else "moved"
@@ -566,14 +631,17 @@ def item_swap(request, item):
     dose, changes = checking.dose_after_swap(profile, item, alternative)
     candidate = RoutineItem(day=item.day, **dose)
     findings = checking.candidate_findings(profile, candidate, alternative)
-    if checking.dangers_to_confirm(candidate, findings, alternative):
+    with_therapist = CareLink.objects.has_therapist(item.routine.owner_id)
+    if checking.dangers_to_confirm(
+        candidate, findings, alternative, with_therapist=with_therapist
+    ):
         # Never silent: a swap into danger goes through the form and its confirmation.
         url = item.get_edit_url()
         return redirect(f"{url}?{urlencode({'exercise': alternative.slug})}")
     old_name = item.exercise.name
     try:
         swapped, before = item.swap(
-            alternative, version=form.cleaned_data["version"], **dose
+            alternative, version=form.cleaned_data["version"], by=request.user, **dose
         )
     except StaleEdit:
         messages.info(

@@ -133,6 +133,26 @@ def admin_exercise_form_data(exercise, steps=()):
     return data
 
 
+def make_therapist(username=None, **fields):
+    from django.contrib.auth.models import Group
+
+    from catalogue.roles import THERAPISTS
+
+    user = make_user(username, is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name=THERAPISTS))
+    return user
+
+
+def make_link(patient, therapist, **fields):
+    from routines.models import CareLink
+
+    link, _ = CareLink.start(patient=patient, therapist=therapist)
+    if fields:
+        CareLink.objects.filter(pk=link.pk).update(**fields)
+        link.refresh_from_db()
+    return link
+
+
 def sign_in(client, user):
     """Sign `user` in on a test client; staff also pass the second step, as after typing
     a code (the two-step tests in test_security_signin.py type real codes instead)."""

@@ -134,7 +134,9 @@ def test_web_and_command_agree(exercises, tmp_path, capsys, patient):
     make_item(routine, exercises["sit-up"], day=0, reps=10)
     make_item(routine, exercises["biceps-curl-light"], day=1, reps=10, load_kg=12)
     web = checking.check_items(
-        HealthProfile.objects.get(user=patient), list(routine.items.for_week())
+        HealthProfile.objects.get(user=patient),
+        list(routine.items.for_week()),
+        with_therapist=False,
     ).findings
     command = run(
         {

@@ -10,21 +10,30 @@ from django.utils import timezone
 
 from catalogue.models import Exercise
 from catalogue.roles import ensure_therapists_group
-from routines import two_factor
+from routines import checking, two_factor
 from routines.models import (
+    Access,
+    AccessLog,
+    CareLink,
     Diagnosis,
     Feeling,
     HealthProfile,
     PlanSettings,
+    Review,
     Routine,
     RoutineItem,
     SessionLog,
+    ShareCode,
     Weekday,
 )
 
 DEMO_USERNAME = "demo"
 DEMO_WEEKS = 8
 DEMO_PASSWORD = "bonefit-demo"  # noqa: S105 - printed in the README on purpose
+RESTRICTIONS = (
+    "Lifting more than 5 kg, and bending forward from the waist (touching your toes, "
+    "sit-ups)."
+)
 # A second patient at higher risk: two broken wrists, a confirmed danger item, floor work.
 HIGH_RISK_USERNAME = "demo-harold"
 
@@ -91,14 +100,136 @@ class Command(BaseCommand):
             confirmed={"jumping": {"HIGH_IMPACT"}},
         )
         if settings.DEBUG:
-            self._demo_therapist()
+            therapist = self._demo_therapist()
+            if self._care_team(dorothy, therapist):
+                self.stdout.write(
+                    f"'{DEMO_THERAPIST}' is linked to '{DEMO_USERNAME}': one approval, "
+                    "one advice against, one exercise waiting, restrictions, an added "
+                    "exercise and a template."
+                )
+
+    def _care_team(self, patient, therapist):
+        """The demo therapist, linked to the demo patient, approved one danger item,
+        advised against another, wrote restrictions, added an exercise and keeps a
+        template; a third danger item waits for approval. Once (idempotent); every write
+        goes through the model methods."""
+        if CareLink.objects.filter(patient=patient, therapist=therapist).exists():
+            return False
+        with transaction.atomic():
+            ShareCode.renew_for(therapist)
+            link, _ = CareLink.start(patient=patient, therapist=therapist)
+            link.write_restrictions(RESTRICTIONS)
+            routine = Routine.objects.owned_by(patient).order_by("pk").first()
+            exercises = Exercise.objects.in_bulk(
+                [
+                    "seated-forward-bend",
+                    "standing-forward-bend",
+                    "sit-up",
+                    "bird-dog",
+                    "bridge",
+                    "sit-to-stand",
+                    "brisk-walking",
+                    "single-leg-stance-supported",
+                ],
+                field_name="slug",
+            )
+            # Added by the patient: one waits, one is approved, one is advised against.
+            waiting, _ = routine.add_item(
+                exercise=exercises["seated-forward-bend"],
+                day=Weekday.WEDNESDAY,
+                sets=1,
+                reps=5,
+                by=patient,
+            )
+            approved, _ = routine.add_item(
+                exercise=exercises["standing-forward-bend"],
+                day=Weekday.FRIDAY,
+                sets=1,
+                reps=5,
+                by=patient,
+            )
+            advised, _ = routine.add_item(
+                exercise=exercises["sit-up"],
+                day=Weekday.SUNDAY,
+                sets=1,
+                reps=10,
+                by=patient,
+            )
+            profile = HealthProfile.objects.get(user=patient)
+            for item, decision, note in [
+                (
+                    approved,
+                    Review.APPROVED,
+                    "Only the way I showed you: bend at the hips with a straight back, "
+                    "down to your knees at most.",
+                ),
+                (
+                    advised,
+                    Review.ADVISED_AGAINST,
+                    "Please leave sit-ups out: do the bird dog on Friday instead.",
+                ),
+            ]:
+                findings = checking.candidate_findings(profile, item, item.exercise)
+                item.review(
+                    decision,
+                    {f.code for f in findings if f.severity == "danger"},
+                    note=note,
+                    by=therapist,
+                    version=item.version,
+                )
+            # Added by the therapist: the patient sees "added by Sam Carter, your therapist".
+            routine.add_item(
+                exercise=exercises["bird-dog"],
+                day=Weekday.FRIDAY,
+                sets=2,
+                reps=8,
+                notes="Slowly, keep your back flat.",
+                by=therapist,
+            )
+            for what in [
+                "your profile and routines",
+                "wrote what you should avoid",
+                f"approved Standing forward bend (yoga) on Friday in “{routine.name}”",
+                f"advised against Sit-up on Sunday in “{routine.name}”",
+                f"added Bird dog on Friday to “{routine.name}”",
+            ]:
+                AccessLog.record(
+                    therapist=therapist,
+                    patient=patient,
+                    action=Access.VIEWED if what.startswith("your") else Access.CHANGED,
+                    what=what,
+                )
+            template, _ = Routine.create_for(
+                therapist, name="Strong bones: first weeks", is_template=True
+            )
+            for day, slug, sets, reps, minutes in [
+                (Weekday.MONDAY, "brisk-walking", None, None, 20),
+                (Weekday.MONDAY, "sit-to-stand", 2, 8, None),
+                (Weekday.WEDNESDAY, "single-leg-stance-supported", None, None, 5),
+                (Weekday.THURSDAY, "bridge", 2, 8, None),
+                (Weekday.THURSDAY, "sit-to-stand", 2, 8, None),
+                (Weekday.SATURDAY, "brisk-walking", None, None, 20),
+            ]:
+                template.add_item(
+                    exercise=exercises[slug],
+                    day=day,
+                    sets=sets,
+                    reps=reps,
+                    minutes=minutes,
+                    by=therapist,
+                )
+        return True
 
     def _demo_therapist(self):
         User = get_user_model()
         with transaction.atomic():
             user, created = User.objects.get_or_create(
                 username=DEMO_THERAPIST,
-                defaults={"first_name": "Terry", "is_staff": True},
+                defaults={
+                    "first_name": "Terry",
+                    "last_name": "Jones",
+                    "is_staff": True,
+                },
             )
             if created:
                 user.set_password(DEMO_THERAPIST_PASSWORD)
@@ -112,6 +243,7 @@ class Command(BaseCommand):
             f"second step: authenticator key {DEMO_TOTP_SECRET}, or a recovery code "
             f"{DEMO_RECOVERY_CODES[0]} … {DEMO_RECOVERY_CODES[-1]}."
         )
+        return user
 
     def _seed_logs(self, user):
         """Follow the demo week and log eight weeks of it, once (idempotent).
