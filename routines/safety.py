@@ -397,10 +397,12 @@ def safe_alternatives(
         for alternative in item.exercise.alternatives
         if is_safe(
             profile,
-            replace(
-                item,
+            Item(
+                day=item.day,
                 exercise=alternative,
-                key=None,
+                sets=item.sets,
+                reps=item.reps,
+                minutes=item.minutes,
                 load_kg=load_after_swap(profile, item.load_kg, alternative),
             ),
             rules,
@@ -409,7 +411,11 @@ def safe_alternatives(
 
 
 def item_findings(
-    profile: Profile, item: Item, rules: Mapping[str, PatternRule] = DEFAULT_RULES
+    profile: Profile,
+    item: Item,
+    rules: Mapping[str, PatternRule] = DEFAULT_RULES,
+    *,
+    _alternatives_memo: dict | None = None,
 ) -> list[Finding]:
     """The findings of one item: one per movement pattern it raises, in the codes' order.
 
@@ -419,7 +425,22 @@ def item_findings(
     raised = _raised(profile, item, rules)
     if not raised:
         return []
-    alternatives = safe_alternatives(profile, item, rules)
+    if _alternatives_memo is None:
+        alternatives = safe_alternatives(profile, item, rules)
+    else:  # check(): items of one exercise at one day and dose share the answer
+        memo_key = (
+            id(item.exercise),
+            item.day,
+            item.sets,
+            item.reps,
+            item.minutes,
+            item.load_kg,
+        )
+        alternatives = _alternatives_memo.get(memo_key)
+        if alternatives is None:
+            alternatives = _alternatives_memo[memo_key] = safe_alternatives(
+                profile, item, rules
+            )
     findings = []
     for r in raised:
         message = r.message
@@ -492,7 +513,12 @@ def check(
     ordered = sorted(
         enumerate(items), key=lambda pair: (DAYS.index(pair[1].day), pair[0])
     )
-    findings = [f for _, item in ordered for f in item_findings(profile, item, rules)]
+    memo: dict = {}
+    findings = [
+        f
+        for _, item in ordered
+        for f in item_findings(profile, item, rules, _alternatives_memo=memo)
+    ]
     return findings + week_findings(profile, items)
 
 
