@@ -33,6 +33,7 @@ from routines.models import (
     PlanSettings,
     Routine,
     SessionLog,
+    StaleEdit,
     display_name,
 )
 
@@ -274,15 +275,30 @@ def signup(request):
 def profile_edit(request):
     profile = HealthProfile.for_user(request.user)
     form = HealthProfileForm(request.POST or None, instance=profile)
+    status = 400 if form.errors else 200
     if form.is_valid():
-        with transaction.atomic():
-            form.save()
-        messages.success(
-            request, "Your profile is saved. " + _recheck_summary(request.user, profile)
-        )
-        return redirect("routines:list")
+        try:
+            profile.save_answers(form, version=form.cleaned_data["version"])
+        except StaleEdit:
+            profile = HealthProfile.for_user(request.user)
+            form = HealthProfileForm(instance=profile)
+            messages.error(
+                request,
+                "Your profile was changed in another window or tab. Below is what is "
+                "saved now: please check it and save again.",
+            )
+            status = 409
+        else:
+            messages.success(
+                request,
+                "Your profile is saved. " + _recheck_summary(request.user, profile),
+            )
+            return redirect("routines:list")
     return render(
-        request, "routines/profile_form.html", {"form": form, "profile": profile}
+        request,
+        "routines/profile_form.html",
+        {"form": form, "profile": profile},
+        status=status,
     )
 
 

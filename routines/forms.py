@@ -94,13 +94,22 @@ class HealthProfileForm(forms.ModelForm):
             }
         }
 
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("version", self.instance.version)
+            self.fields["version"].required = True
+            self.fields["version"].error_messages["required"] = (
+                "This page is out of date. Please open your profile again."
+            )
         # A ModelForm adds an empty "---------" choice to a field with a default; the
         # question always has an answer.
         self.fields["fragility_fractures"].choices = FractureCount.choices
         self.helper = FormHelper()
         self.helper.layout = Layout(
+            "version",
             "diagnosis",
             Fieldset(
                 "Broken bones",

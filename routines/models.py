@@ -91,6 +91,8 @@ class HealthProfile(models.Model):
         blank=True,
         help_text="Optional. Shown at the top of your routines and on the printed sheet.",
     )
+    # Optimistic locking: answers saved from an older copy of the page are refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -153,6 +155,27 @@ class HealthProfile(models.Model):
         total = max(self.fragility_fractures, len(sites))
         extra = sites[0] if len(sites) == 1 else "other"
         return tuple(sites + [extra] * (total - len(sites)))
+
+    def save_answers(self, form, *, version):
+        """Save the profile form's answers, unless they changed since the page was opened
+        (another tab, or a second device): StaleEdit then, and nothing is saved."""
+        try:
+            with transaction.atomic():
+                if self.pk is not None:
+                    current = (
+                        HealthProfile.objects.select_for_update()
+                        .filter(pk=self.pk)
+                        .values_list("version", flat=True)
+                        .first()
+                    )
+                    if current != version:
+                        raise StaleEdit
+                    self.version = F("version") + 1
+                form.save()
+        except IntegrityError:  # two first saves at once: the other one won
+            raise StaleEdit from None
+        self.refresh_from_db(fields=["version"])
+        return self
 
     def as_facts(self) -> safety.Profile:
         return safety.Profile(

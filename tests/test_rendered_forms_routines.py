@@ -386,3 +386,18 @@ def test_a_rename_from_an_older_tab_is_refused(app, patient):
     assert response.forms[1]["name"].value == "Summer"
     routine.refresh_from_db()
     assert routine.name == "Summer"
+
+
+def test_profile_answers_from_an_older_tab_are_refused(app, patient):
+    first_tab = app.get("/routines/profile/", user=patient).forms[1]
+    second_tab = app.get("/routines/profile/", user=patient).forms[1]
+    first_tab["fracture_spine"] = True
+    first_tab["fragility_fractures"] = "1"
+    first_tab.submit().follow()
+    second_tab["neuropathy"] = True
+    response = second_tab.submit(status=409)
+    assert "changed in another window or tab" in response.text
+    assert response.forms[1]["fracture_spine"].checked  # what is saved now
+    profile = patient.health_profile
+    profile.refresh_from_db()
+    assert (profile.fracture_spine, profile.neuropathy) == (True, False)

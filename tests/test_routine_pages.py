@@ -109,6 +109,7 @@ def test_risk_level_is_derived_not_typed(patient_client, patient):
             "fragility_fractures": "1",
             "fracture_hip": "on",
             "restrictions": "",
+            "version": HealthProfile.objects.get(user=patient).version,
         },
     )
     profile = HealthProfile.objects.get(user=patient)
@@ -119,6 +120,7 @@ def test_risk_level_is_derived_not_typed(patient_client, patient):
             "diagnosis": "osteopenia",
             "fragility_fractures": "0",
             "risk_level": "low_bone_mass",
+            "version": HealthProfile.objects.get(user=patient).version,
         },
     )
     assert HealthProfile.objects.get(user=patient).risk_level == "low_bone_mass"
@@ -136,7 +138,7 @@ def test_changing_the_profile_rechecks_every_routine(
         )  # caution for osteopenia: no acknowledgement yet
     response = patient_client.post(
         "/routines/profile/",
-        {"diagnosis": "osteoporosis", "fragility_fractures": "0"},
+        {"diagnosis": "osteoporosis", "fragility_fractures": "0", "version": "1"},
         follow=True,
     )
     assertContains(
@@ -541,7 +543,8 @@ def test_anonymous_is_sent_to_log_in(client, patient):
 def test_other_profile_is_never_touched(patient_client, other_patient):
     make_profile(make_user())
     patient_client.post(
-        "/routines/profile/", {"diagnosis": "osteopenia", "fragility_fractures": "0"}
+        "/routines/profile/",
+        {"diagnosis": "osteopenia", "fragility_fractures": "0", "version": "1"},
     )
     assert HealthProfile.objects.get(user=other_patient).diagnosis == "osteoporosis"
 

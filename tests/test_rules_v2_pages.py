@@ -84,7 +84,7 @@ def test_fewer_bones_than_places_ticked_is_a_plain_error_and_saves_nothing(
     form["fragility_fractures"] = "1"
     form["fracture_wrist"] = True
     form["fracture_hip"] = True
-    page = form.submit(status=200)
+    page = form.submit(status=400)
     assert "You ticked 2 places, so you have broken at least 2 bones" in page.text
     assert not HealthProfile.objects.get(user=patient).fracture_hip
 

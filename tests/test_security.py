@@ -228,9 +228,9 @@ def test_over_long_and_odd_input_is_a_form_error(patient_client, patient):
     response = patient_client.post(
         "/routines/profile/", {"diagnosis": "osteopenia", "restrictions": "y" * 2001}
     )
-    assertContains(response, "at most 2000 characters")
+    assertContains(response, "at most 2000 characters", status_code=400)
     response = patient_client.post("/routines/profile/", {"diagnosis": "<script>"})
-    assertContains(response, "Select a valid choice")
+    assertContains(response, "Select a valid choice", status_code=400)
     assert Routine.objects.count() == 0
 
 
