@@ -31,7 +31,7 @@ def add_exercise(page, day_label, search, exercise_name, **dose):
     page.get_by_role("button", name="Show exercises").click()
     page.get_by_role("link", name=f"Choose {exercise_name}", exact=True).click()
     for label, value in dose.items():
-        page.get_by_label(label, exact=True).fill(value)
+        page.get_by_role("spinbutton", name=label).fill(value)
 
 
 def test_new_patient_journey(page, live_server, starter_catalogue):
