@@ -16,8 +16,9 @@ refused when submitted untouched: a 4xx, or the page shown again instead of a re
 Bounds: at most MAX_PAGES pages per account; of one URL pattern, at most MAX_PER_ROUTE pages
 without ?parameters, spread over the links found (the first, the last, some between), and
 MAX_QUERIES_PER_ROUTE with ?parameters (sorting, filters, a chosen exercise), MAX_PER_QUERY
-of them with the same names. So 60 exercise pages cost as much as 4. `BONEFIT_CRAWL_PER_ROUTE=100 pytest tests/test_crawl.py -s`
-crawls everything and prints what it found.
+of them with the same names. So 60 exercise pages cost as much as 4.
+`BONEFIT_CRAWL_PER_ROUTE=100 .venv/bin/pytest tests/test_crawl.py -s` goes much further
+and prints what it covered.
 """
 
 import functools
@@ -216,7 +217,8 @@ def _visit(app, result):
         url = queue.popleft()
         result.pages.append(url)
         try:
-            page = app.get(url, expect_errors=True)
+            with transaction.atomic():  # a failed query must not spoil the next pages
+                page = app.get(url, expect_errors=True)
         except Exception as error:  # noqa: BLE001 - every failure goes in the report
             result.server_errors.append(_server_error("GET", url, error=error))
             continue
