@@ -332,21 +332,14 @@ def test_account_deletion_with_the_password_deletes_everything(
     # Nobody else's data goes with it.
     assert Routine.objects.filter(owner=other_patient).count() == 1
     # The old password no longer opens anything.
-    page = app.get("/accounts/login/").forms["login-form"]
-    page["username"] = "alice"
-    page["password"] = PASSWORD
-    assert not is_signed_in(page.submit())
+    form = app.get("/accounts/login/").forms["login-form"]
+    form["username"] = "alice"
+    form["password"] = PASSWORD
+    assert not is_signed_in(form.submit())
 
 
-@pytest.fixture
-def patient_without_profile(db):
-    user = User.objects.create_user("carol", password=PASSWORD)
-    return user
-
-
-def test_account_deletion_works_for_a_patient_who_never_filled_in_a_profile(
-    app, patient_without_profile
-):
+def test_account_deletion_works_for_a_patient_who_never_filled_in_a_profile(app):
+    User.objects.create_user("carol", password=PASSWORD)
     log_in(app, "carol", PASSWORD)
     form = app.get("/accounts/me/delete/").forms["account-delete-form"]
     form["password"] = PASSWORD
