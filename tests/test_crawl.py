@@ -37,6 +37,8 @@ from django.urls import Resolver404, resolve
 from webtest.forms import Submit
 
 from catalogue.roles import THERAPISTS
+from routines.management.commands import seed_demo
+from tests.factories import sign_in_through_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -161,13 +163,17 @@ def _spread(items, count):
     return [items[round(i * step)] for i in range(count)]
 
 
-def crawl(app, user):
-    """Visit the site as `user` and submit its forms; returns what happened."""
-    app.reset()
-    app.set_user(user)
+def crawl(app, user, password):
+    """Sign in as `user` through the pages, visit the site, submit its forms.
+
+    Returns what happened. Staff pass the second step with a recovery code.
+    """
+    sign_in_through_pages(app, user, password)
+    assert app.get("/accounts/me/").status_code == 200, f"{user} could not sign in"
     result = Crawl([], [], [], [])
     forms = _visit(app, result)
-    _submit_all(forms, result)
+    _submit_all(app, forms, result)
+    assert app.get("/accounts/me/").status_code == 200, f"{user} was signed out"
     return result
 
 
@@ -249,11 +255,13 @@ def _visit(app, result):
     return forms
 
 
-def _submit_all(forms, result):
+def _submit_all(app, forms, result):
     """Submit each form as rendered, each inside a savepoint that is rolled back.
 
-    The first form of each kind (same URL pattern, same fields) is sent once per button;
-    the others of that kind with the button that Enter presses.
+    The browser's cookies go back too (a rolled-back sign-in must not leave a cookie for
+    a session that no longer exists). The first form of each kind (same URL pattern, same
+    fields) is sent once per button; the others of that kind with the button that Enter
+    presses.
     """
     kinds = set()
     for found in forms:
@@ -263,6 +271,7 @@ def _submit_all(forms, result):
             buttons = buttons[:1]
         kinds.add(kind)
         for name, value in buttons:
+            cookies = list(app.cookiejar)
             try:
                 with transaction.atomic():
                     if name is None:
@@ -279,6 +288,9 @@ def _submit_all(forms, result):
                 continue
             finally:
                 cache.clear()  # a cached fragment may describe the rolled-back write
+                app.cookiejar.clear()
+                for cookie in cookies:
+                    app.cookiejar.set_cookie(cookie)
             if res.status_int >= 500:
                 result.server_errors.append(_server_error("POST", found.action, res))
             result.submitted.append(
@@ -317,50 +329,55 @@ def report(user, result):
 
 
 @pytest.fixture
-def demo(db):
-    """The accounts of the demo data, seeded as `make run` seeds them."""
+def demo(db, settings):
+    """The accounts of the demo data, seeded as `make run` seeds them (with DEBUG on)."""
     before = set(User.objects.values_list("pk", flat=True))
+    settings.DEBUG = True
     call_command("seed_demo", stdout=io.StringIO())
+    settings.DEBUG = False
     return User.objects.exclude(pk__in=before)
 
 
 def accounts(demo, role, monkeypatch):
-    """The demo accounts of one role; if the demo data has none, one made as README says."""
+    """(user, password) of the demo accounts of one role; if the demo data has none, one
+    made as README says."""
     if role == "patient":
         users = list(demo.filter(is_staff=False))
         assert users, "the demo data has no patient"
-        return users
+        return [(user, seed_demo.DEMO_PASSWORD) for user in users]
     if role == "therapist":
         users = list(demo.filter(is_superuser=False, groups__name=THERAPISTS))
-        if not users:
-            monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
-            call_command(
-                "createtherapist",
-                "crawl-therapist",
-                "--password-stdin",
-                stdout=io.StringIO(),
-            )
-            users = [User.objects.get(username="crawl-therapist")]
-        return users
+        if users:
+            return [(user, seed_demo.DEMO_THERAPIST_PASSWORD) for user in users]
+        monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
+        call_command(
+            "createtherapist",
+            "crawl-therapist",
+            "--password-stdin",
+            stdout=io.StringIO(),
+        )
+        return [(User.objects.get(username="crawl-therapist"), PASSWORD)]
     users = list(demo.filter(is_superuser=True))
-    return users or [User.objects.create_superuser("crawl-admin", password=PASSWORD)]
+    assert not users, "the demo data has an administrator: add its password here"
+    return [(User.objects.create_superuser("crawl-admin", password=PASSWORD), PASSWORD)]
 
 
 @pytest.mark.parametrize("role", ["patient", "therapist", "admin"])
 def test_every_page_and_form_of_the_demo_works_as_rendered(
     app, demo, role, monkeypatch
 ):
-    for user in accounts(demo, role, monkeypatch):
-        result = crawl(app, user)
-        text = report(user, result)
-        print(text)  # with -s: what the crawl covered
-
-        assert result.server_errors == [], text
-        assert refused_edits(result) == [], text
+    reports, failed = [], False
+    for user, password in accounts(demo, role, monkeypatch):
+        result = crawl(app, user, password)
+        reports.append(report(user, result))
+        failed = failed or bool(result.server_errors or refused_edits(result))
         # The crawl really went round the site: it cannot pass by finding nothing.
         visited = {_route(urlsplit(url).path) for url in result.pages}
         if user.is_staff:
-            assert "admin/catalogue/exercise/<path:object_id>/change/" in visited, text
+            assert "admin/catalogue/exercise/<path:object_id>/change/" in visited
         else:
-            assert "routines/<int:pk>/items/<int:item_pk>/" in visited, text
-        assert any(found.edits_existing for found, *_ in result.submitted), text
+            assert "routines/<int:pk>/items/<int:item_pk>/" in visited
+        assert any(found.edits_existing for found, *_ in result.submitted)
+    text = "\n".join(reports)
+    print(text)  # with -s: what the crawl covered
+    assert not failed, text

@@ -132,6 +132,7 @@ def test_profile_change_is_saved_and_the_routines_are_checked_again(app, patient
     make_routine(owner=patient)
     form = main_form(app.get("/routines/profile/", user=patient))
     form["diagnosis"] = "osteopenia"
+    form["fragility_fractures"] = "1"
     form["fracture_spine"] = True
     form["falls_last_year"] = True
     form["restrictions"] = "No lifting above the shoulders."
@@ -142,6 +143,7 @@ def test_profile_change_is_saved_and_the_routines_are_checked_again(app, patient
     assert "We checked your 1 routine again" in page
     profile = HealthProfile.objects.get(user=patient)
     assert profile.diagnosis == "osteopenia"
+    assert profile.fragility_fractures == 1
     assert (profile.fracture_spine, profile.falls_last_year) == (True, True)
     assert profile.restrictions == "No lifting above the shoulders."
     # The form shows the new answers next time.
@@ -152,6 +154,7 @@ def test_profile_change_is_saved_and_the_routines_are_checked_again(app, patient
 
 def test_profile_submitted_untouched_saves_and_changes_nothing(app, patient):
     profile = HealthProfile.objects.get(user=patient)
+    profile.fragility_fractures = 2
     profile.fracture_wrist = True
     profile.restrictions = "Ask before bending forward."
     profile.save()
@@ -236,14 +239,12 @@ def test_password_reset_by_mail_then_log_in_with_the_new_password(app, patient):
     form["new_password2"] = NEW_PASSWORD
     page = form.submit().follow()
     assert "Your new password is saved" in page
+    assert ("You are logged in." in page) == is_signed_in(page)
 
     patient.refresh_from_db()
     assert patient.check_password(NEW_PASSWORD)
-    page = app.get(page.html.select_one("main a")["href"])  # the "Log in" button
-    form = page.forms["login-form"]
-    form["username"] = "alice"
-    form["password"] = NEW_PASSWORD
-    assert form.submit().follow().request.path == "/routines/"
+    app.reset()  # another day, another browser
+    assert log_in(app, "alice", NEW_PASSWORD).request.path == "/routines/"
 
     # The link works once only.
     app.reset()
