@@ -81,7 +81,11 @@ class Command(BaseCommand):
             self,
             DEMO_USERNAME,
             "Dorothy",
-            {"diagnosis": Diagnosis.OSTEOPOROSIS, "fracture_wrist": True},
+            {
+                "diagnosis": Diagnosis.OSTEOPOROSIS,
+                "fragility_fractures": 1,
+                "fracture_wrist": True,
+            },
             DEMO_WEEK,
         )
         logged = self._seed_logs(dorothy)
