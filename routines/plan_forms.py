@@ -35,7 +35,14 @@ class PlanSettingsForm(forms.ModelForm):
 
 
 class FollowForm(forms.Form):
-    routine = forms.ModelChoiceField(queryset=Routine.objects.none())
+    routine = forms.ModelChoiceField(
+        queryset=Routine.objects.none(),
+        empty_label=None,  # one of the patient's routines is always chosen
+        error_messages={
+            "required": "Choose the routine you want to follow.",
+            "invalid_choice": "Choose one of your own routines.",
+        },
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

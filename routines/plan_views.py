@@ -76,7 +76,7 @@ def _render_today(request, settings, day, today_, *, errors=None):
             ],
             "follow_form": follow_form,
             "has_routines": follow_form is not None
-            and len(follow_form.fields["routine"].choices) > 1,
+            and follow_form.fields["routine"].queryset.exists(),
             "feelings": Feeling.choices,
             "stop_and_ask": STOP_AND_ASK,
         },
@@ -299,7 +299,8 @@ def plan_settings(request):
 def follow(request):
     form = FollowForm(request.POST, user=request.user)
     if not form.is_valid():
-        raise Http404("No such routine.")
+        messages.error(request, " ".join(form.errors["routine"]))
+        return redirect("plan:today")
     routine = form.cleaned_data["routine"]
     PlanSettings(user=request.user).follow(routine)
     messages.success(
