@@ -1,14 +1,35 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import Q
+from django.template.response import TemplateResponse
 from django.utils.text import smart_split, unescape_string_literal
 
 from catalogue.models import Exercise, ExerciseStep, MovementPattern, Status
 from catalogue.pictures import delete_after_commit
 
 
+class StepFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """Two steps with the same number would print in no certain order: refuse it."""
+        super().clean()
+        seen = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or data.get("order") is None:
+                continue
+            order = data["order"]
+            if order in seen:
+                raise forms.ValidationError(
+                    f"Two steps have the number {order}. Give each step its own number "
+                    "(1, 2, 3 …) so they print in the right order."
+                )
+            seen[order] = form
+
+
 class ExerciseStepInline(admin.StackedInline):
     model = ExerciseStep
+    formset = StepFormSet
     extra = 1
     fields = ["order", "text"]
     ordering = ["order", "pk"]
@@ -172,6 +193,36 @@ class ExerciseAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one draft at a time, from its own page
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.can_be_deleted)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        exercise = self.get_object(request, unquote(object_id))
+        if (
+            exercise is not None
+            and not exercise.can_be_deleted
+            and self.has_view_permission(request, exercise)
+        ):
+            context = {
+                **self.admin_site.each_context(request),
+                "exercise": exercise,
+                "opts": self.opts,
+                "title": f"{exercise.name} cannot be deleted",
+            }
+            return TemplateResponse(
+                request,
+                "admin/catalogue/exercise/retire_instead.html",
+                context,
+                status=403,
+            )
+        return super().delete_view(request, object_id, extra_context)
+
     def get_deleted_objects(self, objs, request):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(
             objs, request
@@ -200,13 +251,27 @@ class SeverityRowForm(forms.ModelForm):
 
 @admin.register(MovementPattern)
 class MovementPatternAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "low_bone_mass", "osteoporosis", "high_risk"]
+    list_display = [
+        "movement",
+        "code_word",
+        "low_bone_mass",
+        "osteoporosis",
+        "high_risk",
+    ]
     list_editable = ["low_bone_mass", "osteoporosis", "high_risk"]
     search_fields = ["code", "message"]
     fields = ["code", "message", "low_bone_mass", "osteoporosis", "high_risk"]
 
     def get_changelist_form(self, request, **kwargs):
         return SeverityRowForm
+
+    @admin.display(description="movement", ordering="code")
+    def movement(self, pattern):
+        return pattern.name
+
+    @admin.display(description="code in the safety rules")
+    def code_word(self, pattern):
+        return pattern.code
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj else []

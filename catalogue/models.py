@@ -374,6 +374,11 @@ class Exercise(models.Model):
         return reverse("catalogue:detail", args=[self.slug])
 
     @property
+    def can_be_deleted(self):
+        """Only a draft that no routine uses: everything else is retired instead."""
+        return self.status == Status.DRAFT and not self.routine_items.exists()
+
+    @property
     def is_published(self):
         return self.status == Status.PUBLISHED
 

@@ -4,6 +4,9 @@ THERAPISTS = "Therapists"
 THERAPIST_PERMISSIONS = [
     "add_exercise",
     "change_exercise",
+    # Only an unused draft can be deleted (ExerciseAdmin.has_delete_permission); any
+    # other exercise is retired, so routines and logs that name it stay readable.
+    "delete_exercise",
     "view_exercise",
     "add_exercisestep",
     "change_exercisestep",

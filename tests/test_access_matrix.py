@@ -247,17 +247,18 @@ OTHER_URLS = [
         None,
         STAFF_ONLY,
     ),
+    # a published exercise is retired, never deleted: staff get the page that says so
     (
         "get",
         "/admin/catalogue/exercise/{e}/delete/",
         None,
-        SUPERUSER_ONLY,
+        SUPERUSER_ONLY | {"superuser": 403},
     ),
     (
         "post",
         "/admin/catalogue/exercise/{e}/delete/",
         {"post": "yes"},
-        SUPERUSER_ONLY,
+        SUPERUSER_ONLY | {"superuser": 403},
     ),
     (
         "post",

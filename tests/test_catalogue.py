@@ -182,11 +182,8 @@ def test_therapists_group_has_exactly_the_catalogue_permissions():
     assert sorted(group.permissions.values_list("codename", flat=True)) == sorted(
         THERAPIST_PERMISSIONS
     )
-    assert (
-        not group.permissions.filter(codename__startswith="delete_exercise")
-        .exclude(codename="delete_exercisestep")
-        .exists()
-    )
+    # deleting is allowed by the group, and narrowed to unused drafts by the admin
+    assert group.permissions.filter(codename="delete_exercise").exists()
 
 
 def test_therapist_can_open_the_exercise_admin_but_not_users(therapist_client):
@@ -271,10 +268,10 @@ def test_delete_refusal_page_shows_no_patient_data(admin_client, patient):
     exercise = make_exercise(name="Sit-up")
     make_item(make_routine(owner=patient, name="Alice's secret plan"), exercise)
     response = admin_client.get(f"/admin/catalogue/exercise/{exercise.pk}/delete/")
-    assertContains(response, "Retire it instead")
-    assertNotContains(response, "Alice")
-    assertNotContains(response, "secret plan")
-    assertNotContains(response, "on Monday")
+    assertContains(response, "is retired, not deleted", status_code=403)
+    assertNotContains(response, "Alice", status_code=403)
+    assertNotContains(response, "secret plan", status_code=403)
+    assertNotContains(response, "on Monday", status_code=403)
     admin_client.post(
         f"/admin/catalogue/exercise/{exercise.pk}/delete/", {"post": "yes"}
     )
@@ -387,3 +384,58 @@ def test_exercise_page_says_what_its_cautions_mean_for_the_patient(
     anonymous = client.get(sit_up.get_absolute_url())
     assertNotContains(anonymous, "for you:")
     assertContains(anonymous, "to see what these cautions mean for you")
+
+
+def test_an_unused_draft_can_be_deleted_anything_else_is_retired(
+    therapist_client, patient
+):
+    from catalogue.models import Status
+    from tests.factories import make_item, make_routine
+
+    draft = make_exercise(status=Status.DRAFT)
+    page = therapist_client.get(f"/admin/catalogue/exercise/{draft.pk}/delete/")
+    assert page.status_code == 200
+    therapist_client.post(
+        f"/admin/catalogue/exercise/{draft.pk}/delete/", {"post": "yes"}
+    )
+    assert not Exercise.objects.filter(pk=draft.pk).exists()
+
+    used_draft = make_exercise(status=Status.DRAFT)
+    make_item(make_routine(owner=patient), used_draft)
+    for exercise in (make_exercise(), used_draft):
+        page = therapist_client.get(f"/admin/catalogue/exercise/{exercise.pk}/delete/")
+        assert page.status_code == 403
+        assert "is retired, not deleted" in page.content.decode()
+        assert "must stay readable" in page.content.decode()
+        therapist_client.post(
+            f"/admin/catalogue/exercise/{exercise.pk}/delete/", {"post": "yes"}
+        )
+        assert Exercise.objects.filter(pk=exercise.pk).exists()
+
+
+def test_two_steps_with_one_number_are_refused(app, therapist):
+    from tests.factories import sign_in_through_pages
+
+    exercise = make_exercise(steps=("Stand tall.", "Breathe."))
+    sign_in_through_pages(app, therapist)
+    page = app.get(f"/admin/catalogue/exercise/{exercise.pk}/change/")
+    form = page.forms["exercise_form"]
+    form["steps-1-order"] = form["steps-0-order"].value
+    refused = form.submit()
+    assert "Two steps have the number" in refused.text
+    assert list(exercise.steps.values_list("order", flat=True)) == [1, 2]
+
+
+def test_the_movement_list_names_each_movement_once(therapist_client, patterns):
+    from bs4 import BeautifulSoup
+
+    page = therapist_client.get("/admin/catalogue/movementpattern/").content.decode()
+    pattern = patterns["SPINAL_FLEXION"]
+    row = next(
+        tr
+        for tr in BeautifulSoup(page, "html.parser").select("#result_list tbody tr")
+        if "SPINAL_FLEXION" in tr.get_text()
+    )
+    cells = [td.get_text(" ", strip=True) for td in row.select("th, td")]
+    assert cells.count(pattern.name) == 1, cells  # the name once, then the code
+    assert "SPINAL_FLEXION" in cells
