@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from catalogue.roles import THERAPISTS
 from routines import checking, signin, two_factor
 from routines.account_forms import CodeForm, ConfirmAppForm
 from routines.forms import DeleteAccountForm, HealthProfileForm, SignUpForm
@@ -83,6 +84,13 @@ class SignInView(auth_views.LoginView):
         response = super().form_valid(form)
         signin.login_succeeded(self.request, response, form.get_user().get_username())
         return response
+
+    def get_default_redirect_url(self):
+        """Therapists start at their patient list; everyone else at their routines."""
+        user = self.request.user
+        if user.is_staff and user.groups.filter(name=THERAPISTS).exists():
+            return resolve_url("clinic:patients")
+        return super().get_default_redirect_url()
 
 
 @login_not_required

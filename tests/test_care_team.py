@@ -757,3 +757,21 @@ def test_share_code_expiry_is_shown(app, sam):
         expires_at=timezone.now() - timedelta(days=1)
     )
     assert "expired on" in signed_in(app, sam).get("/clinic/").text
+
+
+def test_a_therapist_lands_on_the_patient_list_after_signing_in(app, db):
+    from django.contrib.auth.models import Group
+
+    from catalogue.roles import THERAPISTS
+    from tests.factories import make_user, sign_in_through_pages
+
+    therapist = make_user("tessa", is_staff=True)
+    therapist.groups.add(Group.objects.get(name=THERAPISTS))
+    app.reset()
+    page = app.get("/accounts/login/")
+    form = next(f for f in page.forms.values() if "password" in f.fields)
+    form["username"], form["password"] = "tessa", "a-long-enough-pass-123"
+    assert form.submit().location.endswith("/clinic/")
+    # and through the second step as a person does it
+    landed = sign_in_through_pages(app, therapist)
+    assert landed.request.path in ("/clinic/", "/admin/")
