@@ -1,8 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 
 from catalogue.models import Exercise, ExerciseStep, MovementPattern, Status
@@ -31,7 +36,29 @@ class ExerciseStepInline(admin.StackedInline):
     model = ExerciseStep
     formset = StepFormSet
     extra = 1
-    fields = ["order", "text"]
+    fields = ["order", "text", "move"]
+    readonly_fields = ["move"]
+
+    @admin.display(description="Place")
+    def move(self, step):
+        """Up and down buttons; they send the page to the move view (no JavaScript)."""
+        if step.pk is None:
+            return "New steps go last; give a number to place one."
+        buttons = [
+            format_html(
+                '<button type="submit" class="button" formmethod="post" '
+                'formaction="{}" formnovalidate>{}</button>',
+                reverse("admin:catalogue_exercisestep_move", args=[step.pk, direction]),
+                label,
+            )
+            for direction, label in (("up", "↑ Move up"), ("down", "↓ Move down"))
+        ]
+        return format_html(
+            "{} {}<br><small>Save your other changes first: moving a step reloads "
+            "the page.</small>",
+            *buttons,
+        )
+
     ordering = ["order", "pk"]
     formfield_overrides = {
         # TextField's default textarea is far too tall for one step in a table row.
@@ -192,6 +219,32 @@ class ExerciseAdmin(admin.ModelAdmin):
             f"{changed} exercise(s) set to {status.label.lower()}.",
             messages.SUCCESS,
         )
+
+    def get_urls(self):
+        return [
+            path(
+                "steps/<int:step_pk>/move/<str:direction>/",
+                self.admin_site.admin_view(self.move_step),
+                name="catalogue_exercisestep_move",
+            ),
+            *super().get_urls(),
+        ]
+
+    def move_step(self, request, step_pk, direction):
+        """Swap a step with its neighbour (POST from the step's buttons), then go back."""
+        step = get_object_or_404(
+            ExerciseStep.objects.select_related("exercise"), pk=step_pk
+        )
+        if request.method != "POST" or direction not in ("up", "down"):
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request, step.exercise):
+            raise PermissionDenied
+        if step.exercise.move_step(step, -1 if direction == "up" else 1):
+            self.log_change(
+                request, step.exercise, f"Moved step “{step.text[:40]}” {direction}."
+            )
+            self.message_user(request, f"Step moved {direction}.", messages.SUCCESS)
+        return redirect("admin:catalogue_exercise_change", step.exercise_id)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

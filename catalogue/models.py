@@ -1,9 +1,10 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
+from django.utils import timezone
 
 from catalogue.pictures import PictureField, picture_path
 from catalogue.validators import validate_picture
@@ -372,6 +373,20 @@ class Exercise(models.Model):
 
     def get_absolute_url(self):
         return reverse("catalogue:detail", args=[self.slug])
+
+    def move_step(self, step, offset):
+        """Swap `step` with the one before (-1) or after (+1) it; False at an end."""
+        with transaction.atomic():
+            steps = list(self.steps.select_for_update().order_by("order", "pk"))
+            index = next((i for i, s in enumerate(steps) if s.pk == step.pk), None)
+            if index is None or not 0 <= index + offset < len(steps):
+                return False
+            steps[index], steps[index + offset] = steps[index + offset], steps[index]
+            for number, each in enumerate(steps, start=1):
+                each.order = number
+            ExerciseStep.objects.bulk_update(steps, ["order"])
+            Exercise.objects.filter(pk=self.pk).update(updated_at=timezone.now())
+        return True
 
     @property
     def can_be_deleted(self):

@@ -439,3 +439,28 @@ def test_the_movement_list_names_each_movement_once(therapist_client, patterns):
     cells = [td.get_text(" ", strip=True) for td in row.select("th, td")]
     assert cells.count(pattern.name) == 1, cells  # the name once, then the code
     assert "SPINAL_FLEXION" in cells
+
+
+def test_steps_move_up_and_down_from_the_change_page(therapist_client):
+    from bs4 import BeautifulSoup
+
+    exercise = make_exercise(steps=("First.", "Second.", "Third."))
+    first = exercise.steps.get(text="First.")
+    page = therapist_client.get(f"/admin/catalogue/exercise/{exercise.pk}/change/")
+    buttons = {
+        b.get_text(strip=True): b["formaction"]
+        for b in BeautifulSoup(page.content.decode(), "html.parser").select(
+            "button[formaction]"
+        )
+        if b["formaction"].endswith(f"/steps/{first.pk}/move/down/")
+    }
+    assert list(buttons) == ["↓ Move down"]
+    # what the browser sends when the button is pressed: the form, to its formaction
+    response = therapist_client.post(buttons["↓ Move down"], {"name": "ignored"})
+    assert response.status_code == 302
+    assert list(exercise.steps.order_by("order").values_list("text", flat=True)) == [
+        "Second.",
+        "First.",
+        "Third.",
+    ]
+    assert therapist_client.get(buttons["↓ Move down"]).status_code == 405

@@ -249,8 +249,9 @@ def test_printed_typical_week_fits_and_holds_steps_and_warnings(
     )
     pages = pdf_pages(pdf)
     # The week, then the steps: since rules version 2 floor exercises (the week has two)
-    # add "Getting down to the floor and up again", printed once.
-    assert 2 <= len(pages) <= 4, f"{len(pages)} pages"
+    # add "Getting down to the floor and up again", printed once; and no exercise's block
+    # is split between pages (tests/browser/test_print_blocks.py), which costs a page.
+    assert 2 <= len(pages) <= 5, f"{len(pages)} pages"
     first = pages[0]
     # Page one: the whole week, the patient's name, the date, the flags in words, the disclaimer.
     for day in Weekday.labels:
