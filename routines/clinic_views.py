@@ -319,6 +319,13 @@ def patient_detail(request, link):
         }
         for routine, check in checks.items()
     ]
+    since = timezone.localdate() - timedelta(days=PAIN_REPORT_DAYS)
+    pain_reports = list(
+        SessionLog.objects.pain_reports()
+        .filter(user=patient, date__gte=since)
+        .select_related("exercise")
+        .order_by("-date", "-pk")
+    )
     _log(request, patient, Access.VIEWED, "your profile and routines")
     return render(
         request,
@@ -328,6 +335,8 @@ def patient_detail(request, link):
             "patient": patient,
             "profile": profile,
             "weeks": weeks,
+            "pain_reports": pain_reports,
+            "pain_report_days": PAIN_REPORT_DAYS,
             "for_therapist": True,
         },
     )

@@ -703,6 +703,15 @@ def test_patient_list_counts_pain_reports_of_the_last_four_weeks(
         for c in page.html.select("tbody tr")[0].find_all("td")
     ]
     assert cells[3] == "! 2"
+    # the patient's page says which exercise hurt, and when
+    patient_page = page.click(href=f"/clinic/patients/{patient.pk}/$")
+    section = patient_page.html.select_one("section[aria-labelledby=pain-title]")
+    reports = [li.get_text(" ", strip=True) for li in section.select("li")]
+    name = week["safe"].exercise.name
+    assert len(reports) == 2
+    assert all(report.startswith(name) for report in reports)
+    yesterday = today - timedelta(days=1)
+    assert f"on {yesterday:%A} {yesterday.day} {yesterday:%B}" in reports[0]
 
 
 def test_patient_list_query_count_is_the_same_for_1_and_50_patients(
