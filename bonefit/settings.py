@@ -204,7 +204,7 @@ TRUSTED_PROXY_COUNT = env_int(
 # that the patient downloads with their data and that goes when their account goes.
 AXES_LOCK_OUT_AT_FAILURE = False
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "bonefit.network.client_ip"
+AXES_CLIENT_IP_CALLABLE = "bonefit.network.sign_in_log_ip"
 AXES_VERBOSE = False
 
 # Two-step sign-in (django-otp): staff need it for /admin/ and /clinic/; patients may turn
