@@ -63,6 +63,7 @@ def environment(folder):
             "DJANGO_ALLOWED_HOSTS": "testserver",
             "DATABASE_URL": f"sqlite:///{folder}/db.sqlite3",
             "DJANGO_LOGIN_FAILURE_LIMIT": "1000",
+            "DJANGO_EMAIL_DISABLED": "true",
             "PYTHONHASHSEED": "0",  # the same dict orders, so the same instructions, every run
             "PYTHONMALLOC": "malloc",  # valgrind sees every allocation
             "PYTHONPATH": str(ROOT),
@@ -80,6 +81,7 @@ def measure_in_valgrind(library, week, adding, requests):
     from django.contrib.auth.models import User
     from django.core.cache import cache
     from django.test import Client
+    from django.urls import reverse
 
     settings.STORAGES["staticfiles"]["BACKEND"] = (
         "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -87,7 +89,7 @@ def measure_in_valgrind(library, week, adding, requests):
     helper = ctypes.CDLL(str(library))
     client = Client()
     client.force_login(User.objects.get(username="bench"))
-    add_url = f"/routines/{adding}/items/add/?exercise=sit-to-stand&day=wed"
+    add_url = reverse("routines:item_add", args=[adding, "sit-to-stand"]) + "?day=wed"
     form = BeautifulSoup(client.get(add_url).content, "html.parser").select_one(
         "main form[method=post]:has(input[name=csrfmiddlewaretoken])"
     )

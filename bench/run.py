@@ -72,6 +72,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 def safety_timings():
     """Median time of safety.check for weeks of 14, 60 and 500 items (pure Python, no database)."""
+    safer = (safety.Exercise("a", "A"), safety.Exercise("b", "B", weight_bearing=True))
     exercises = [
         safety.Exercise(
             f"e{n}",
@@ -79,7 +80,7 @@ def safety_timings():
             weight_bearing=n % 2 == 0,
             strengthening=n % 3 == 1,
             trains_balance=n % 5 == 0,
-            alternatives=("a", "b"),
+            alternatives=safer,
         )
         for n in range(40)
     ]
@@ -128,7 +129,7 @@ def add_item_body(opener, jar, base, routine):
     """The add-item form as the page renders it (default dose), without its one-use token."""
     from bs4 import BeautifulSoup
 
-    url = f"{base}/routines/{routine}/items/add/?exercise=sit-to-stand&day=wed"
+    url = f"{base}/routines/{routine}/items/add/sit-to-stand/?day=wed"
     form = BeautifulSoup(opener.open(url).read(), "html.parser").select_one(
         "main form[method=post]:has(input[name=csrfmiddlewaretoken])"
     )

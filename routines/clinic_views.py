@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bonefit.jinja2 import render_fragment
 from catalogue.forms import ExerciseFilterForm
 from catalogue.models import Exercise
 from catalogue.roles import THERAPISTS
@@ -57,7 +58,7 @@ from routines.views import (
     PICKER_PAGE_SIZE,
     _form_exercise,
     _requested_day,
-    print_context,
+    print_page,
 )
 
 PATIENTS_PER_PAGE = 25
@@ -301,24 +302,29 @@ def share_code_renew(request):
 # One patient
 
 
+def _week_shown(request, routine, check):
+    """One routine's week as the clinic pages show it: its counts, and its days as HTML."""
+    week = {
+        "routine": routine,
+        "days": presenting.week_days(check),
+        "week_findings": presenting.week_findings(check),
+        "danger_items": check.items_flagged(safety.DANGER),
+        "caution_items": check.items_flagged(safety.CAUTION),
+        "item_count": len(check.items),
+        # A template has no patient yet: nothing in it waits for an approval.
+        "waiting": 0 if routine.is_template else len(check.items_to_confirm()),
+    }
+    week["html"] = render_fragment("clinic/_week.html", {"week": week}, request)
+    return week
+
+
 @linked_patient
 @require_GET
 def patient_detail(request, link):
     patient = link.patient
     profile = HealthProfile.for_user_loaded(patient)
     checks = checking.routine_checks(patient, profile, with_therapist=True)
-    weeks = [
-        {
-            "routine": routine,
-            "days": presenting.week_days(check),
-            "week_findings": presenting.week_findings(check),
-            "danger_items": check.items_flagged(safety.DANGER),
-            "caution_items": check.items_flagged(safety.CAUTION),
-            "item_count": len(check.items),
-            "waiting": len(check.items_to_confirm()),
-        }
-        for routine, check in checks.items()
-    ]
+    weeks = [_week_shown(request, routine, check) for routine, check in checks.items()]
     since = timezone.localdate() - timedelta(days=PAIN_REPORT_DAYS)
     pain_reports = list(
         SessionLog.objects.pain_reports()
@@ -424,11 +430,10 @@ def patient_routine_create(request, link):
 @clinic_routine
 @require_GET
 def routine_print(request, routine):
-    context = print_context(routine, back_url=_week_url(routine))
     _log(
         request, routine.owner, Access.VIEWED, f"the printed sheet of “{routine.name}”"
     )
-    return render(request, "routines/routine_print.html", context)
+    return print_page(request, routine, back_url=_week_url(routine))
 
 
 # Items, for a patient's routine or a template
@@ -795,14 +800,7 @@ def template_detail(request, template):
         "clinic/template_detail.html",
         {
             "routine": template,
-            "week": {
-                "routine": template,
-                "days": presenting.week_days(check),
-                "week_findings": presenting.week_findings(check),
-                "danger_items": check.items_flagged(safety.DANGER),
-                "caution_items": check.items_flagged(safety.CAUTION),
-                "item_count": len(items),
-            },
+            "week": _week_shown(request, template, check),
             "send_form": SendTemplateForm(links=links, initial={"name": template.name}),
             "for_therapist": True,
         },

@@ -10,11 +10,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bonefit.jinja2 import render_fragment
 from catalogue.forms import ExerciseFilterForm
 from catalogue.models import Exercise, ExerciseStep, Status
 from routines import checking, presenting, printing, safety
@@ -182,8 +182,8 @@ def routine_detail(request, routine):
     if week_html is None:
         items = list(routine.items.for_week_page())
         context = _week_context(routine, items, with_therapist=bool(links))
-        week_html = render_to_string("routines/_week.html", context, request=request)
-        cache.set(key, week_html, 60 * 60)
+        week_html = render_fragment("routines/_week.html", context, request)
+        cache.set(key, week_html, 60 * 60)  # pickled as SafeString, so still safe
     undo = _undo_to_offer(request, routine)
     return render(
         request,
@@ -213,15 +213,22 @@ def _undo_to_offer(request, routine):
 @owned_routine
 @require_GET
 def routine_print(request, routine):
+    return print_page(request, routine, back_url=routine.get_absolute_url())
+
+
+def print_page(request, routine, *, back_url):
+    """The printed sheet of `routine`, for its owner or for their linked therapist."""
+    sheet_html = render_fragment(
+        "routines/_print_sheet.html", print_context(routine, back_url=back_url), request
+    )
     return render(
         request,
         "routines/routine_print.html",
-        print_context(routine, back_url=routine.get_absolute_url()),
+        {"routine": routine, "sheet_html": sheet_html},
     )
 
 
 def print_context(routine, *, back_url):
-    """The printed sheet of `routine`, for its owner or for their linked therapist."""
     links = care_links_of(routine.owner)
     context = _week_context(routine, with_therapist=bool(links))
     sheets = presenting.exercise_sheets(context["days"])
