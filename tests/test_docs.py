@@ -47,7 +47,7 @@ def test_rules_doc_worked_example_prints_what_the_doc_shows(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "name", ["README.md", "docs/safety-rules.md", "docs/catalogue.md"]
+    "name", ["README.md", "docs/safety-rules.md", "docs/catalogue.md", "docs/deploy.md"]
 )
 def test_docs_stand_alone(name):
     text = (ROOT / name).read_text(encoding="utf-8")
@@ -62,3 +62,22 @@ def test_readme_links_both_docs():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "(docs/safety-rules.md)" in readme
     assert "(docs/catalogue.md)" in readme
+
+
+def test_readme_links_the_deployment_guide():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/deploy.md)" in readme
+
+
+SETTING = re.compile(r"\b(?:DJANGO_[A-Z_]+[A-Z]|DATABASE_URL|REDIS_URL)\b")
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/deploy.md"])
+def test_every_setting_the_docs_name_is_read_by_the_settings(name):
+    """An operator who sets a variable the docs name must not find that nothing reads it."""
+    settings_source = (ROOT / "bonefit" / "settings.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'"((?:DJANGO_|DATABASE_|REDIS_)[A-Z_]+)"', settings_source))
+    read.add("DATABASE_URL")  # dj_database_url.config() reads it
+    named = set(SETTING.findall((ROOT / name).read_text(encoding="utf-8")))
+    assert named, "the doc names no setting at all"
+    assert named <= read, sorted(named - read)
