@@ -800,3 +800,21 @@ def test_a_saved_zone_shows_and_saves_untouched(app, patient, routine, zone):
     page = page.forms["plan-form"].submit().follow()
     assert "Your plan settings are saved." in page
     assert PlanSettings.objects.get(user=patient).time_zone == zone
+
+
+def test_history_charts_have_round_scales_and_a_summary_beside_them(
+    app, patient, following
+):
+    log_easy(item_of(following, "Brisk walking"), 0)
+    page = app.get("/history/", user=patient)
+    scale = [
+        t.text for t in page.html.select('svg[data-chart="strength"] text.chart-scale')
+    ]
+    assert scale == ["0", "1", "2", "3", "4", "5", "6", "7"]
+    minutes = page.html.find(id="chart-minutes-summary")
+    assert minutes.text == (
+        "Target of 150 minutes reached in 0 of 12 weeks. "
+        "Latest week (of 23 Nov): 30 minutes."
+    )
+    svg = page.html.select_one('svg[data-chart="minutes"]')
+    assert "chart-minutes-summary" in svg["aria-describedby"]
