@@ -17,6 +17,7 @@ from django.utils.timezone import template_localtime
 from jinja2 import Environment, StrictUndefined
 
 from routines.links import reverse_fast
+from routines.presenting import finding_box
 
 
 def date(value, format_string):
@@ -40,7 +41,9 @@ def environment(**options):
     options.pop("autoescape", None)
     env = Environment(autoescape=True, **options)
     env.globals.update(url=url, link=reverse_fast)
-    env.filters.update(pluralize=defaultfilters.pluralize, date=date)
+    env.filters.update(
+        pluralize=defaultfilters.pluralize, date=date, finding_box=finding_box
+    )
     return env
 
 

@@ -72,7 +72,13 @@ class Offer:
 
 @dataclass
 class DayItem:
-    item: RoutineItem
+    """One item of the day: what was logged if it was done, else what the plan asks.
+
+    A logged day shows the log's own copy of the exercise and dose: the routine may have
+    stepped up since, and the plan of today is not what was done then.
+    """
+
+    item: RoutineItem | None  # None: logged, but no longer planned on the day
     log: SessionLog | None = None
     errors: list[str] = field(default_factory=list)
 
@@ -84,6 +90,27 @@ class DayItem:
     def hurt(self):
         return bool(self.log and self.log.hurt)
 
+    @property
+    def exercise(self):
+        """The exercise done (needs the log's exercise selected), else the one planned."""
+        return self.log.exercise if self.log is not None else self.item.exercise
+
+    @property
+    def dose(self) -> str:
+        return logged_dose(self.log) if self.log is not None else self.item.dose_text()
+
+    @property
+    def plan_changed(self) -> bool:
+        """Done, and the plan has changed since: the page says what the plan is now."""
+        return self.log is not None and (
+            self.log.exercise_id != self.item.exercise_id
+            or self.dose != self.item.dose_text()
+        )
+
+
+def logged_dose(log: SessionLog) -> str:
+    return dose_in_words(log.sets, log.reps, log.minutes, log.load_kg)
+
 
 @dataclass
 class TodayPage:
@@ -92,6 +119,8 @@ class TodayPage:
     today: date
     items: list[DayItem] = field(default_factory=list)
     offers: dict[int, list[Offer]] = field(default_factory=dict)
+    # Logged on the day but not planned on it now (moved, removed, another routine).
+    other_logs: list[DayItem] = field(default_factory=list)
 
     @property
     def offer_list(self):
@@ -101,8 +130,9 @@ class TodayPage:
 def today_page(user, settings: PlanSettings, day: date, today: date) -> TodayPage:
     """The items of `day` in the followed routine, their logs, and the steps up on offer.
 
-    Queries: the routine's items (1), the logs of the last weeks (1), the profile (1),
-    safety data (2) and rules (1); none when no routine is followed.
+    Queries: the routine's items (1), the logs of the last weeks (1), the day's logs
+    with their exercises (1), the profile (1), safety data (2) and rules (1); none when
+    no routine is followed.
     """
     page = TodayPage(settings=settings, day=day, today=today)
     if settings.routine_id is None:
@@ -117,11 +147,22 @@ def today_page(user, settings: PlanSettings, day: date, today: date) -> TodayPag
             item__routine_id=settings.routine_id, date__gte=today - RATINGS_WINDOW
         ).order_by("-date", "-pk")
     )
-    on_day = {log.item_id: log for log in logs if log.date == day}
+    day_logs = list(
+        SessionLog.objects.owned_by(user)
+        .filter(date=day)
+        .select_related("exercise")
+        .order_by("pk")
+    )
+    on_day = {log.item_id: log for log in day_logs if log.item_id is not None}
     page.items = [
-        DayItem(item, on_day.get(item.pk))
+        DayItem(item, on_day.pop(item.pk, None))
         for item in items
         if item.day == day.weekday()
+    ]
+    page.other_logs = [
+        DayItem(None, log)
+        for log in day_logs
+        if log.item_id is None or log.item_id in on_day
     ]
     page.offers = offers_for(user, items, logs)
     return page

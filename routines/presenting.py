@@ -323,3 +323,64 @@ def distinct_alternatives(findings: list[ShownFinding]) -> list:
         for alternative in finding.alternatives:
             seen.setdefault(alternative.pk, alternative)
     return list(seen.values())
+
+
+# One box per item: its findings merged, each piece of advice once.
+
+
+@dataclass(frozen=True)
+class AdvicePoint:
+    text: str
+    word: str = ""  # the severity word, given only when the box mixes severities
+
+
+@dataclass(frozen=True)
+class FindingBox:
+    """An item's findings as one box: the worst severity, what it is about, the advice.
+
+    Two movement patterns often end with the same advice ("Ask your therapist for a safer
+    choice."): it is said once, last. Every finding's own message is kept.
+    """
+
+    severity: str
+    titles: tuple[str, ...]
+    points: tuple[AdvicePoint, ...]
+    single: ShownFinding | None = None  # one finding only: shown as before, in one line
+
+    @property
+    def word(self):
+        return SEVERITY_WORDS[self.severity]
+
+    @property
+    def icon(self):
+        return SEVERITY_ICONS[self.severity]
+
+    @property
+    def title(self):
+        rest = [t[:1].lower() + t[1:] for t in self.titles[1:]]
+        if not rest:
+            return self.titles[0]
+        return f"{', '.join([self.titles[0], *rest[:-1]])} and {rest[-1]}"
+
+
+def finding_box(findings: list[ShownFinding]) -> FindingBox | None:
+    """One item's findings (pure: no query) as one box, or None when there are none."""
+    if not findings:
+        return None
+    severity = safety.highest(f.finding for f in findings)
+    if len(findings) == 1:
+        return FindingBox(severity, (findings[0].title,), (), single=findings[0])
+    ordered = sorted(findings, key=lambda f: -safety.SEVERITIES.index(f.severity))
+    mixed = len({f.severity for f in findings}) > 1
+    texts: dict[str, str] = {}
+    ask = False
+    for shown in ordered:
+        text = shown.message.strip()
+        if text.endswith(safety.ASK_THERAPIST):
+            text, ask = text.removesuffix(safety.ASK_THERAPIST).strip(), True
+        texts.setdefault(text, shown.word if mixed else "")
+    points = [AdvicePoint(text, word) for text, word in texts.items() if text]
+    if ask:
+        points.append(AdvicePoint(safety.ASK_THERAPIST))
+    titles = tuple(dict.fromkeys(f.title for f in ordered))
+    return FindingBox(severity, titles, tuple(points))

@@ -530,7 +530,7 @@ def test_an_unknown_time_zone_is_a_form_error(app, patient):
     form = page.forms["plan-form"]
     form["time_zone"].force_value("Mars/Olympus")
     response = form.submit(status=400)
-    assert "Select a valid choice" in response
+    assert "Choose your time zone from the list." in response
     assert not PlanSettings.objects.filter(user=patient).exists()
 
 
@@ -677,3 +677,144 @@ def test_seed_demo_logs_eight_weeks_once(db):
     call_command("seed_demo", verbosity=0)
     assert SessionLog.objects.filter(user=demo.user).count() == count
     assert SessionLog.objects.pain_reports().filter(user=demo.user).exists()
+
+
+# A day already logged shows what was done, not today's plan
+
+
+def _item_card(page, item):
+    return page.html.find(id=f"item-{item.pk}").get_text(" ", strip=True)
+
+
+def test_a_logged_day_shows_what_was_done_not_the_plan_of_today(
+    app, patient, following
+):
+    monday_squat = item_of(following, "Squat to chair", MONDAY)
+    page = app.get("/today/2026-11-23/", user=patient)
+    assert "Your plan: 2 sets of 10" in _item_card(page, monday_squat)
+    page = page.forms[f"done-{monday_squat.pk}"].submit().follow()
+    form = page.forms[f"answers-{monday_squat.pk}"]
+    form["feeling"] = "easy"
+    form["hurt"] = "no"
+    form.submit().follow()
+    # Later in the week the plan steps up, with a weight.
+    RoutineItem.objects.filter(pk=monday_squat.pk).update(
+        sets=3, reps=12, load_kg=Decimal("2.5")
+    )
+
+    card = _item_card(app.get("/today/2026-11-23/", user=patient), monday_squat)
+    assert "You did: 2 sets of 10" in card
+    assert "How it felt: Easy." in card
+    assert "Pain: none." in card
+    assert (
+        "Your plan has changed since then. It is now: Squat to chair, 3 sets of 12, "
+        "with 2.5 kg." in card
+    )
+    assert "Your plan: 3 sets of 12" not in card
+
+
+def test_a_day_not_yet_logged_shows_the_plan_with_a_done_button(
+    app, patient, following
+):
+    monday_squat = item_of(following, "Squat to chair", MONDAY)
+    RoutineItem.objects.filter(pk=monday_squat.pk).update(sets=3, reps=12)
+    page = app.get("/today/2026-11-23/", user=patient)
+    card = _item_card(page, monday_squat)
+    assert "Your plan: 3 sets of 12" in card
+    assert "You did" not in card
+    assert f"done-{monday_squat.pk}" in page.forms
+
+
+def test_a_logged_day_names_the_exercise_done_after_a_swap_to_the_harder_one(
+    app, patient, following, squat
+):
+    monday_squat = item_of(following, "Squat to chair", MONDAY)
+    log_easy(monday_squat, 3)
+    RoutineItem.objects.filter(pk=monday_squat.pk).update(exercise=squat.harder_version)
+    page = app.get("/today/2026-11-23/", user=patient)
+    assert page.html.find(id=f"item-{monday_squat.pk}-name").text == "Squat to chair"
+    assert "It is now: Goblet squat, 2 sets of 10." in _item_card(page, monday_squat)
+
+
+def test_a_session_logged_then_moved_or_removed_still_shows_on_its_day(
+    app, patient, following
+):
+    monday_squat = item_of(following, "Squat to chair", MONDAY)
+    log_easy(monday_squat, 3, hurt=True)
+    page = app.get("/today/2026-11-23/", user=patient)
+    assert "Also done on Monday" not in page
+    RoutineItem.objects.filter(pk=monday_squat.pk).update(day=2)  # moved to Wednesday
+    page = app.get("/today/2026-11-23/", user=patient)
+    other = page.html.find(id="other-logs-title").find_parent("section")
+    text = other.get_text(" ", strip=True)
+    assert "Squat to chair" in text
+    assert "You did: 2 sets of 10" in text
+    assert "Pain: it hurt." in text
+    assert "Nothing is planned for Monday" in page
+
+    monday_squat.refresh_from_db()
+    monday_squat.remove()
+    page = app.get("/today/2026-11-23/", user=patient)
+    assert "You did: 2 sets of 10" in page.html.find(id="other-logs-title").parent.text
+
+
+# The time-zone list: the common zones first, in plain words
+
+
+def test_the_time_zone_list_starts_with_the_common_zones_in_plain_words(app, patient):
+    page = app.get("/plan/", user=patient)
+    select = page.html.find("select", id="id_time_zone")
+    common, every = select.find_all("optgroup")
+    assert common["label"] == "Common time zones"
+    assert every["label"] == "All time zones"
+    uk = common.find("option")
+    assert (uk["value"], uk.text) == (
+        "Europe/London",
+        "UK and Ireland (London, Dublin)",
+    )
+    assert uk.has_attr("selected")  # the default for someone new
+    assert len(common.find_all("option")) <= 25
+    assert "Australia/Sydney" in [o["value"] for o in common.find_all("option")]
+    everywhere = {o["value"]: o.text for o in every.find_all("option")}
+    assert everywhere["America/Toronto"] == "America – Toronto"
+    assert everywhere["America/Argentina/Buenos_Aires"] == (
+        "America – Argentina – Buenos Aires"
+    )
+    assert "Europe/London" not in everywhere  # no zone is offered twice
+    assert not [v for v in everywhere if v.startswith("Etc/")]
+
+
+def test_a_zone_from_the_long_list_saves(app, patient, routine):
+    form = app.get("/plan/", user=patient).forms["plan-form"]
+    form["time_zone"] = "Asia/Tokyo"
+    form.submit().follow()
+    assert PlanSettings.objects.get(user=patient).time_zone == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize("zone", ["Australia/Sydney", "America/Toronto", "US/Eastern"])
+def test_a_saved_zone_shows_and_saves_untouched(app, patient, routine, zone):
+    PlanSettings.objects.create(user=patient, routine=routine, time_zone=zone)
+    page = app.get("/plan/", user=patient)
+    selected = page.html.find("select", id="id_time_zone").find_all(selected=True)
+    assert [o["value"] for o in selected] == [zone]
+    page = page.forms["plan-form"].submit().follow()
+    assert "Your plan settings are saved." in page
+    assert PlanSettings.objects.get(user=patient).time_zone == zone
+
+
+def test_history_charts_have_round_scales_and_a_summary_beside_them(
+    app, patient, following
+):
+    log_easy(item_of(following, "Brisk walking"), 0)
+    page = app.get("/history/", user=patient)
+    scale = [
+        t.text for t in page.html.select('svg[data-chart="strength"] text.chart-scale')
+    ]
+    assert scale == ["0", "1", "2", "3", "4", "5", "6", "7"]
+    minutes = page.html.find(id="chart-minutes-summary")
+    assert minutes.text == (
+        "Target of 150 minutes reached in 0 of 12 weeks. "
+        "Latest week (of 23 Nov): 30 minutes."
+    )
+    svg = page.html.select_one('svg[data-chart="minutes"]')
+    assert "chart-minutes-summary" in svg["aria-describedby"]
