@@ -341,3 +341,4 @@ LOGGING = {
         "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
+FORM_RENDERER = "django.forms.renderers.Jinja2"

@@ -206,6 +206,18 @@ DOSE_FIELDS_FOR = {
 }
 
 
+class ExerciseBySlugField(forms.ModelChoiceField):
+    """The exercise, sent as its slug. The form looks it up once, before validating (its
+    dosing decides which dose fields there are), and this field reuses what was found."""
+
+    found = None
+
+    def to_python(self, value):
+        if self.found is not None and value == self.found.slug:
+            return self.found
+        return super().to_python(value)
+
+
 class RoutineItemForm(forms.ModelForm):
     """Add or edit one item; a danger finding needs the acknowledgement box ticked.
 
@@ -218,7 +230,7 @@ class RoutineItemForm(forms.ModelForm):
     take write_arguments().
     """
 
-    exercise = forms.ModelChoiceField(
+    exercise = ExerciseBySlugField(
         queryset=Exercise.objects.none(),
         to_field_name="slug",
         widget=forms.HiddenInput,
@@ -331,12 +343,12 @@ class RoutineItemForm(forms.ModelForm):
         slug = (
             self.data.get("exercise") if self.is_bound else self.initial.get("exercise")
         )
+        field = self.fields["exercise"]
         if self.instance.exercise_id and slug == self.instance.exercise.slug:
-            exercise = self.instance.exercise
-        elif slug:
-            exercise = Exercise.objects.filter(slug=slug).only("dosing").first()
-        else:
-            exercise = None
+            field.found = self.instance.exercise
+        elif slug and isinstance(slug, str):
+            field.found = field.queryset.filter(slug=slug).first()
+        exercise = field.found
         return Dosing(exercise.dosing) if exercise else Dosing.EITHER
 
     def _keep_dose_fields_that_apply(self):

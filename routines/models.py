@@ -331,7 +331,9 @@ class Routine(models.Model):
         """
 
         def create():
-            Routine.objects.select_for_update().filter(pk=self.pk).first()
+            # Counting the change first also locks the routine's row until commit, so two
+            # adds to one day never take the same position.
+            Routine.objects.mark_changed(self.pk)
             item = RoutineItem(
                 routine=self,
                 exercise=exercise,
@@ -343,7 +345,6 @@ class Routine(models.Model):
             )
             item.record_confirmation(confirmed, by=by, owner_id=self.owner_id)
             item.save()
-            Routine.objects.mark_changed(self.pk)
             return item
 
         return _once_per_token(
@@ -422,6 +423,15 @@ class RoutineItemQuerySet(models.QuerySet):
         return self.for_week().only(
             *WEEK_PAGE_ITEM_FIELDS,
             *(f"exercise__{name}" for name in WEEK_PAGE_EXERCISE_FIELDS),
+        )
+
+    def for_printed_sheet(self):
+        """for_week_page(), and what the sheet adds: each exercise's cautions and position."""
+        return self.for_week_page().only(
+            *WEEK_PAGE_ITEM_FIELDS,
+            *(f"exercise__{name}" for name in WEEK_PAGE_EXERCISE_FIELDS),
+            "exercise__cautions",
+            "exercise__position",
         )
 
     def owned_by(self, user):

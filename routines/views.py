@@ -230,20 +230,26 @@ def print_page(request, routine, *, back_url):
 
 def print_context(routine, *, back_url):
     links = care_links_of(routine.owner)
-    context = _week_context(routine, with_therapist=bool(links))
+    items = list(routine.items.for_printed_sheet())
+    context = _week_context(routine, items, with_therapist=bool(links))
     sheets = presenting.exercise_sheets(context["days"])
+    context.update(printing.sheet_context(context["days"], sheets))
+    floor_transfer = context["floor_transfer"]
     steps = defaultdict(list)
-    for step in ExerciseStep.objects.filter(exercise__in=[s.exercise for s in sheets]):
+    printed = [s.exercise.pk for s in sheets] + [floor_transfer.pk] * bool(floor_transfer)
+    for step in ExerciseStep.objects.filter(exercise_id__in=printed).order_by(
+        "exercise_id", "order", "pk"
+    ):
         steps[step.exercise_id].append(step)
     for sheet in sheets:
         sheet.steps = steps[sheet.exercise.pk]
+    context["floor_transfer_steps"] = steps[floor_transfer.pk] if floor_transfer else []
     context.update(
         printed_on=timezone.localdate(),
         links=links,
         owner=routine.owner,
         back_url=back_url,
     )
-    context.update(printing.sheet_context(context["days"], sheets))
     return context
 
 
