@@ -29,27 +29,50 @@ def requested_day(request):
 def picker_context(request, profile):
     """The picker's search form, one page of exercises and the day, for `profile`'s owner.
 
-    A fixed number of queries whatever the size of the catalogue: the pattern rules, the
-    count and the page. "Suitable" starts ticked for someone with a profile; the hidden
-    `filtered` field tells a first visit from a search in which it was unticked.
+    Four queries whatever the size of the catalogue: the pattern rules, the count, the page
+    and the warning flags of the page's exercises. "Suitable" starts ticked for someone with a
+    profile; the hidden `filtered` field tells a first visit from a search that unticked it.
     """
     data = request.GET.copy()
     if "filtered" not in data and profile.pk:
         data["suitable"] = "on"
     picker = ExerciseFilterForm(data)
     codes = checking.warning_pattern_codes(profile.as_facts())
-    exercises = picker.filter(Exercise.objects.published()).with_warning_flag(codes)
+    exercises = picker.filter(Exercise.objects.published())
     if picker.wants_suitable:
-        exercises = exercises.filter(has_warning=False)
+        # One uncorrelated subquery, read once, rather than a check per exercise.
+        exercises = exercises.exclude(pk__in=_carrying(codes))
     exercises = exercises.only(*CARD_FIELDS).order_by("name", "pk")
+    page = Paginator(exercises, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _flag_warnings(page.object_list, codes)
     day = requested_day(request)
     return {
         "picker": picker,
-        "page": Paginator(exercises, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page,
         "day": day,
         "day_label": Weekday.from_code(day).label,
         "more_filters": any(data.get(f.name) for f in picker.detail_filters()),
     }
+
+
+def _carrying(codes):
+    """The ids of the exercises that carry one of these movement patterns (a subquery)."""
+    return Exercise.patterns.through.objects.filter(
+        movementpattern__code__in=codes
+    ).values("exercise_id")
+
+
+def _flag_warnings(exercises, codes):
+    """Set `has_warning` on one page of exercises, in one query for the page alone."""
+    exercises = list(exercises)
+    flagged = set(
+        _carrying(codes)
+        .filter(exercise_id__in=[e.pk for e in exercises])
+        .values_list("exercise_id", flat=True)
+    )
+    for exercise in exercises:
+        exercise.has_warning = exercise.pk in flagged
+    return exercises
 
 
 def form_exercise(form, item):
