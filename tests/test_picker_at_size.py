@@ -5,14 +5,8 @@ to exactly what the safety rules allow. Timings live in bench/size.py; here we c
 bytes and queries, never seconds.
 """
 
-import gzip
-
 import pytest
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from bench.data import make_catalogue
 from catalogue.models import Exercise
@@ -26,6 +20,8 @@ from tests.factories import (
     make_user,
     sign_in,
 )
+from tests.test_care_team import signed_in
+from tests.test_catalogue_at_size import weigh  # (queries, gzipped bytes), uncached
 
 pytestmark = pytest.mark.django_db
 
@@ -58,31 +54,12 @@ def clinic_picker(routine):
     return f"/clinic/routines/{routine.pk}/items/add/"
 
 
-def as_therapist(app, therapist):
-    """The WebTest browser signed in as a therapist, past the second step."""
-    client = sign_in(Client(), therapist)
-    app.reset()
-    app.set_cookie(
-        settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
-    )
-    return app
-
-
 def names(page):
     return [h.get_text(strip=True) for h in page.html.select(".exercise-card h3")]
 
 
 def heading(page):
     return page.html.select_one("#choices").get_text(strip=True)
-
-
-def weigh(client, url):
-    """(queries, gzipped bytes) of one uncached view of `url`."""
-    cache.clear()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(queries), len(gzip.compress(response.content))
 
 
 QUERIES = [
@@ -131,7 +108,7 @@ def test_paging_through_a_search_keeps_the_words_and_the_day(app, dora, sam, wee
         page = app.get(patient_picker(week) + "?day=thu", user=dora)
         add_url = f"/routines/{week.pk}/items/add/"
     else:
-        page = as_therapist(app, sam).get(clinic_picker(week) + "?day=thu")
+        page = signed_in(app, sam).get(clinic_picker(week) + "?day=thu")
         add_url = f"/clinic/routines/{week.pk}/items/add/"
     form = page.forms[1]
     form["q"] = "squat"
@@ -165,7 +142,7 @@ def test_a_bad_page_number_shows_a_page_not_an_error(app, dora, sam, week, page_
     query = f"?day=mon&filtered=1&page={page_number}"
     for page in (
         app.get(patient_picker(week) + query, user=dora),
-        as_therapist(app, sam).get(clinic_picker(week) + query),
+        signed_in(app, sam).get(clinic_picker(week) + query),
     ):
         assert page.status_code == 200
         assert len(names(page)) > 0
@@ -211,7 +188,7 @@ def test_suitable_lists_what_the_safety_rules_allow_for_patient_and_therapist(
     assert 0 < len(expected) < len(published)  # the filter really removes something
     patient_page = app.get(patient_picker(week), user=dora)
     assert suitable_names_shown(patient_page) == expected
-    clinic_page = as_therapist(app, sam).get(clinic_picker(week))
+    clinic_page = signed_in(app, sam).get(clinic_picker(week))
     assert suitable_names_shown(clinic_page) == expected
 
 
