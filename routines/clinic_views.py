@@ -27,10 +27,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bonefit.jinja2 import render_fragment
-from catalogue.forms import ExerciseFilterForm
 from catalogue.models import Exercise
 from catalogue.roles import THERAPISTS
-from routines import checking, presenting, safety
+from routines import checking, picking, presenting, safety
 from routines.forms import (
     RestrictionsForm,
     ReviewForm,
@@ -54,12 +53,8 @@ from routines.models import (
     Weekday,
     display_name,
 )
-from routines.views import (
-    PICKER_PAGE_SIZE,
-    _form_exercise,
-    _requested_day,
-    print_page,
-)
+from routines.picking import requested_day
+from routines.views import print_page
 
 PATIENTS_PER_PAGE = 25
 PAIN_REPORT_DAYS = 28  # the patient list counts "it hurt" answers of the last 4 weeks
@@ -451,61 +446,39 @@ def _care(routine):
 @require_GET
 def item_pick(request, routine):
     """Step one of adding, as on the patient's own page, for the patient's profile."""
-    profile = HealthProfile.of_owner(routine)
-    data = request.GET.copy()
-    if "filtered" not in data and profile.pk:
-        data["suitable"] = "on"
-    picker = ExerciseFilterForm(data)
-    day = _requested_day(request)
-    codes = checking.warning_pattern_codes(profile.as_facts())
-    exercises = picker.filter(Exercise.objects.published()).with_warning_flag(codes)
-    if picker.wants_suitable:
-        exercises = exercises.filter(has_warning=False)
-    page = Paginator(exercises.order_by("name", "pk"), PICKER_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    context = picking.picker_context(request, HealthProfile.of_owner(routine))
     _log(request, routine.owner, Access.VIEWED, f"the routine “{routine.name}”")
+    for_whom = (
+        "the more careful case" if routine.is_template else display_name(routine.owner)
+    )
     return render(
         request,
-        "clinic/exercise_picker.html",
+        "routines/exercise_picker.html",
         {
+            **context,
             "routine": routine,
-            "picker": picker,
-            "page": page,
-            "day": day,
-            "day_label": Weekday.from_code(day).label,
             "back_url": _week_url(routine),
-            "for_whom": "the more careful case"
-            if routine.is_template
-            else display_name(routine.owner),
+            "add_url_name": "clinic:item_add",
+            "suitable_for": for_whom,
+            "warning_for": for_whom,
         },
     )
 
 
 def _item_form(request, routine, form, *, title, item=None, status=None, problem=""):
-    exercise = _form_exercise(form, item)
-    alternatives = {}
-    if exercise is not None:
-        alternatives = checking.safety_data([exercise.pk]).alternatives_by_slug()
-    shown_findings = presenting.item_findings(form.findings, alternatives)
-    day = form["day"].value()
-    if status is None:
-        status = 400 if form.is_bound and form.errors else 200
+    context, status = picking.item_form_context(form, item=item, status=status)
     return render(
         request,
-        "clinic/item_form.html",
+        "routines/item_form.html",
         {
+            **context,
             "routine": routine,
-            "form": form,
             "title": title,
-            "item": item,
-            "exercise": exercise,
-            "day": day if day in safety.DAYS else "mon",
-            "findings": shown_findings,
-            "needs_acknowledgement": form.needs_tick
-            or form["acknowledge_danger"].errors,
             "problem": problem,
             "back_url": _week_url(routine, item),
+            "pick_url": reverse("clinic:item_pick", args=[routine.pk]),
+            "add_url_name": "clinic:item_add",
+            "clinic": True,
         },
         status=status,
     )
@@ -552,7 +525,7 @@ def item_add(request, routine, slug):
         instance=RoutineItem(
             routine=routine,
             exercise=exercise,
-            day=Weekday.from_code(_requested_day(request)),
+            day=Weekday.from_code(requested_day(request)),
             sets=exercise.default_sets,
             reps=exercise.default_reps,
             minutes=exercise.default_minutes,
@@ -602,7 +575,7 @@ def item_edit(request, item):
         if request.GET.get("exercise"):
             initial["exercise"] = request.GET["exercise"]
         form = RoutineItemForm(instance=item, profile=profile, initial=initial, **care)
-        form.show_findings_for(_form_exercise(form, item))
+        form.show_findings_for(picking.form_exercise(form, item))
         _log(
             request,
             routine.owner,

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bonefit.jinja2 import render_fragment
-from catalogue.forms import ExerciseFilterForm
 from catalogue.models import Exercise, ExerciseStep, Status
-from routines import checking, presenting, printing, safety
+from routines import checking, picking, presenting, printing, safety
 from routines.forms import (
     ConfirmDangerForm,
     RoutineForm,
@@ -34,9 +32,8 @@ from routines.models import (
     TokenUsedElsewhere,
     Weekday,
 )
-from routines.safety import DAYS
+from routines.picking import requested_day as _requested_day
 
-PICKER_PAGE_SIZE = 24
 UNDO_SWAP = "undo_swap"  # session key: the last swap, so the patient can take it back
 
 
@@ -236,7 +233,9 @@ def print_context(routine, *, back_url):
     context.update(printing.sheet_context(context["days"], sheets))
     floor_transfer = context["floor_transfer"]
     steps = defaultdict(list)
-    printed = [s.exercise.pk for s in sheets] + [floor_transfer.pk] * bool(floor_transfer)
+    printed = [s.exercise.pk for s in sheets] + [floor_transfer.pk] * bool(
+        floor_transfer
+    )
     for step in ExerciseStep.objects.filter(exercise_id__in=printed).order_by(
         "exercise_id", "order", "pk"
     ):
@@ -315,29 +314,17 @@ def exercise_picker(request, routine):
     slug = request.GET.get("exercise")
     if slug:  # older links, and "add it to a routine" from the catalogue
         return redirect(_add_form_url(routine, slug, _requested_day(request)))
-    profile = HealthProfile.of_owner(routine)
-    data = request.GET.copy()
-    if "filtered" not in data and profile.pk:
-        data["suitable"] = "on"  # a patient with a profile starts with what suits them
-    picker = ExerciseFilterForm(data)
-    day = _requested_day(request)
-    codes = checking.warning_pattern_codes(profile.as_facts())
-    exercises = picker.filter(Exercise.objects.published()).with_warning_flag(codes)
-    if picker.wants_suitable:
-        exercises = exercises.filter(has_warning=False)
-    page = Paginator(exercises.order_by("name", "pk"), PICKER_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    context = picking.picker_context(request, HealthProfile.of_owner(routine))
     return render(
         request,
         "routines/exercise_picker.html",
         {
+            **context,
             "routine": routine,
-            "picker": picker,
-            "page": page,
-            "day": day,
-            "day_label": Weekday.from_code(day).label,
-            "profile": profile,
+            "back_url": routine.get_absolute_url(),
+            "add_url_name": "routines:item_add",
+            "suitable_for": "me",
+            "warning_for": "you",
         },
     )
 
@@ -348,12 +335,6 @@ def _add_form_url(routine, slug, day):
     except NoReverseMatch:
         return reverse("routines:item_pick", args=[routine.pk])
     return f"{url}?{urlencode({'day': day})}"
-
-
-def _requested_day(request):
-    """The day code from ?day=, Monday when it is missing or not a day."""
-    day = request.GET.get("day")
-    return day if day in DAYS else "mon"
 
 
 @owned_routine
@@ -413,41 +394,21 @@ def _patient_confirms(routine):
 
 
 def _item_form(request, routine, form, *, title, item=None, status=None, problem=""):
-    exercise = _form_exercise(form, item)
-    alternatives = {}
-    if exercise is not None:
-        alternatives = checking.safety_data([exercise.pk]).alternatives_by_slug()
-    shown_findings = presenting.item_findings(form.findings, alternatives)
-    day = form["day"].value()
-    if status is None:
-        status = 400 if form.is_bound and form.errors else 200
+    context, status = picking.item_form_context(form, item=item, status=status)
     return render(
         request,
         "routines/item_form.html",
         {
+            **context,
             "routine": routine,
-            "form": form,
             "title": title,
-            "item": item,
-            "exercise": exercise,
-            "day": day if day in DAYS else "mon",
-            "findings": shown_findings,
-            "alternatives": presenting.distinct_alternatives(shown_findings),
-            "needs_acknowledgement": form.needs_tick
-            or form["acknowledge_danger"].errors,
             "problem": problem,
+            "back_url": routine.get_absolute_url(),
+            "pick_url": reverse("routines:item_pick", args=[routine.pk]),
+            "add_url_name": "routines:item_add",
         },
         status=status,
     )
-
-
-def _form_exercise(form, item):
-    value = form["exercise"].value()
-    if value:
-        exercise = Exercise.objects.visible().filter(slug=value).first()
-        if exercise is not None:
-            return exercise
-    return item.exercise if item else None
 
 
 def _say_saved(request, item, form, verb):
@@ -497,7 +458,7 @@ def item_edit(request, item):
         if swap:
             initial["exercise"] = swap
         form = RoutineItemForm(instance=item, profile=profile, initial=initial, **care)
-        form.show_findings_for(_form_exercise(form, item))
+        form.show_findings_for(picking.form_exercise(form, item))
     return _item_form(request, routine, form, title="Change an exercise", item=item)
 
 
