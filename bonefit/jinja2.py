@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Undefined
 
 from routines.links import reverse_fast
 from routines.presenting import finding_box
@@ -31,7 +31,7 @@ def url(viewname, *args):
 
 def refuse_callables(value):
     """Django templates call a method they print; Jinja2 would print "<bound method …>"."""
-    if callable(value) and not isinstance(value, str):
+    if callable(value) and not isinstance(value, (str, Undefined)):
         raise TypeError(f"a template prints {value!r}: call it, with ()")
     return value
 

@@ -170,8 +170,8 @@ class TwoFactorMiddleware:
             and not user.is_verified()
             and not request.path.startswith(self.EXEMPT_PREFIXES)
         ):
-            exempt = {reverse("two_factor_verify"), reverse("logout")}
             if two_factor.has_device(request):
+                exempt = {reverse("two_factor_verify"), reverse("logout")}
                 if request.path not in exempt:
                     return redirect_with_next("two_factor_verify", request)
             elif user.is_staff and request.path.startswith(

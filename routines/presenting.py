@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from catalogue.models import PatternCode
 from routines import safety, targets
@@ -67,7 +68,7 @@ class ShownItem:
     with_therapist: bool = False  # the owner shares with a therapist now
     owner_id: int | None = None
 
-    @property
+    @cached_property
     def has_danger(self):
         return any(f.severity == safety.DANGER for f in self.findings)
 
@@ -115,11 +116,11 @@ class ShownItem:
             return ""
         return display_name(changed_by)
 
-    @property
+    @cached_property
     def highest(self):
         return safety.highest(f.finding for f in self.findings)
 
-    @property
+    @cached_property
     def alternatives(self):
         alternatives = distinct_alternatives(self.findings)
         if self.item.exercise.is_retired:  # it always points to what replaces it

@@ -1,0 +1,92 @@
+"""The week's links are made once per shape (routines.links) and its fragments by Jinja2
+(bonefit/jinja2.py): the same URLs as reverse(), and no method printed by mistake."""
+
+import jinja2
+import pytest
+from django.template import engines
+from django.urls import clear_script_prefix, reverse, set_script_prefix
+
+from routines.links import reverse_fast
+
+ITEM_VIEWS = [
+    "routines:item_edit",
+    "routines:item_confirm",
+    "routines:item_swap",
+    "routines:item_transfer",
+    "routines:item_delete",
+    "clinic:item_edit",
+    "clinic:item_review",
+    "clinic:item_delete",
+]
+
+
+@pytest.mark.parametrize("name", ITEM_VIEWS)
+@pytest.mark.parametrize("pks", [(1, 2), (7, 918273641), (40213, 9), (0, 5)])
+def test_item_links_equal_reverse(name, pks):
+    assert reverse_fast(name, *pks) == reverse(name, args=pks)
+
+
+@pytest.mark.parametrize("direction", ["up", "down"])
+def test_a_word_in_the_url_is_part_of_its_shape(direction):
+    for routine, item in [(3, 4), (5, 60)]:
+        assert reverse_fast("routines:item_move", routine, item, direction) == reverse(
+            "routines:item_move", args=(routine, item, direction)
+        )
+
+
+def test_links_follow_the_script_prefix():
+    set_script_prefix("/bonefit/")
+    try:
+        assert (
+            reverse_fast("routines:item_edit", 1, 2) == "/bonefit/routines/1/items/2/"
+        )
+        assert reverse_fast("routines:item_edit", 3, 4) == reverse(
+            "routines:item_edit", args=(3, 4)
+        )
+    finally:
+        clear_script_prefix()
+    assert reverse_fast("routines:item_edit", 1, 2) == "/routines/1/items/2/"
+
+
+def test_unusual_arguments_are_left_to_reverse():
+    from django.urls import NoReverseMatch
+
+    with pytest.raises(NoReverseMatch):
+        reverse_fast("routines:item_edit", -1, 2)  # a negative number matches no URL
+    assert reverse_fast("routines:item_move", 1, 2, "a b") == reverse(
+        "routines:item_move", args=(1, 2, "a b")
+    )
+    assert reverse_fast("routines:list") == reverse("routines:list")
+
+
+def test_the_link_tag_gives_the_same_url_as_the_url_tag():
+    template = engines["django"].from_string(
+        "{% load links %}{% link 'routines:item_edit' a b %}|{% url 'routines:item_edit' a b %}"
+    )
+    fast, slow = template.render({"a": 12, "b": 345}).split("|")
+    assert fast == slow == "/routines/12/items/345/"
+
+
+def test_a_jinja_fragment_refuses_to_print_a_method_or_a_missing_name():
+    jinja = engines["jinja2"]
+
+    class Item:
+        def dose_text(self):
+            return "2 sets of 10"
+
+    assert jinja.from_string("{{ item.dose_text() }}").render({"item": Item()}) == (
+        "2 sets of 10"
+    )
+    with pytest.raises(TypeError, match="call it"):
+        jinja.from_string("{{ item.dose_text }}").render({"item": Item()})
+    with pytest.raises(jinja2.UndefinedError, match="no attribute"):
+        jinja.from_string("{{ item.dose_txt }}").render({"item": Item()})
+
+
+def test_a_jinja_fragment_escapes_what_it_shows():
+    html = (
+        engines["jinja2"]
+        .from_string("<p>{{ name }}</p>")
+        .render({"name": "<script>alert(1)</script>"})
+    )
+    assert html == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
