@@ -116,6 +116,7 @@ TEMPLATES = [
         "OPTIONS": {"environment": "bonefit.jinja2.environment"},
     },
 ]
+FORM_RENDERER = "bonefit.jinja2.FormRenderer"
 if not DEBUG:
     # Cached loader in production; Django already does this, listed for clarity.
     TEMPLATES[0]["OPTIONS"]["debug"] = False
@@ -341,4 +342,3 @@ LOGGING = {
         "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
-FORM_RENDERER = "django.forms.renderers.Jinja2"

@@ -233,9 +233,9 @@ def print_context(routine, *, back_url):
     context.update(printing.sheet_context(context["days"], sheets))
     floor_transfer = context["floor_transfer"]
     steps = defaultdict(list)
-    printed = [s.exercise.pk for s in sheets] + [floor_transfer.pk] * bool(
-        floor_transfer
-    )
+    printed = [s.exercise.pk for s in sheets]
+    if floor_transfer:
+        printed.append(floor_transfer.pk)
     for step in ExerciseStep.objects.filter(exercise_id__in=printed).order_by(
         "exercise_id", "order", "pk"
     ):

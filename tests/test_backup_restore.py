@@ -184,7 +184,10 @@ def assert_the_findings_are_there(seen):
     assert any(f.startswith("✖ Danger: Bending forward") for f in by_name["Toe touch"])
     assert any(f.startswith("✖ Danger: Bending forward") for f in by_name["Sit-up"])
     assert any(f.startswith("⚠ Take care: Twisting") for f in by_name["Golf swing"])
-    assert any(f.startswith("⚠ Take care: Jumping") for f in by_name["Jumping jacks"])
+    # Two patterns, one box: both named in its heading, each message once.
+    (jumping,) = by_name["Jumping jacks"]
+    assert jumping.startswith("⚠ Take care: Sudden or jerky movement and jumping")
+    assert "Jumping, running and hard landings jolt the bones" in jumping
     assert "1 exercise needs your attention: Thursday (Toe touch)" in seen["check"]
     assert (
         "marked Danger, confirmed with your therapist: Saturday (Sit-up)"
