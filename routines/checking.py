@@ -325,10 +325,37 @@ def unsuitable_pattern_codes(user) -> frozenset[str]:
     return warning_pattern_codes(profile_facts_of(user))
 
 
-def routine_checks(user, profile, *, with_therapist):
-    """Check every routine of `user` in a fixed number of queries: {routine: WeekCheck}."""
-    routines = list(Routine.objects.owned_by(user).select_related("created_by"))
-    all_items = list(RoutineItem.objects.owned_by(user).for_week())
+@dataclass(frozen=True)
+class RoutineSummary:
+    """What the routine list says of one routine's week."""
+
+    item_count: int
+    danger: int  # items whose highest finding is a danger
+    caution: int
+    to_confirm: int  # dangers still to confirm (or waiting for the therapist)
+    advised_against: int
+
+    @classmethod
+    def of(cls, check: WeekCheck) -> RoutineSummary:
+        return cls(
+            item_count=len(check.items),
+            danger=check.items_flagged(safety.DANGER),
+            caution=check.items_flagged(safety.CAUTION),
+            to_confirm=len(check.items_to_confirm()),
+            advised_against=len(check.items_advised_against()),
+        )
+
+
+def routine_checks(user, profile, *, with_therapist, routines=None):
+    """Check every routine of `user` (or only `routines`, all of them theirs) in a fixed
+    number of queries: {routine: WeekCheck}."""
+    if routines is None:
+        routines = list(Routine.objects.owned_by(user).select_related("created_by"))
+    all_items = list(
+        RoutineItem.objects.owned_by(user)
+        .filter(routine__in=[routine.pk for routine in routines])
+        .for_week_page()
+    )
     data = safety_data(item.exercise_id for item in all_items)
     rules = pattern_rules()
     items = defaultdict(list)

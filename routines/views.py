@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bonefit.jinja2 import render_fragment
 from catalogue.models import Exercise, ExerciseStep, Status
-from routines import checking, picking, presenting, printing, safety
+from routines import checking, picking, presenting, printing
 from routines.forms import (
     ConfirmDangerForm,
     RoutineForm,
@@ -81,24 +81,53 @@ def care_links_of(patient):
 def routine_list(request):
     profile = HealthProfile.for_user(request.user)
     links = care_links_of(request.user)
-    checks = checking.routine_checks(request.user, profile, with_therapist=bool(links))
+    routines = list(Routine.objects.owned_by(request.user).select_related("created_by"))
+    summaries = _routine_summaries(request.user, routines, profile, bool(links))
     rows = [
         {
             "routine": routine,
-            "item_count": len(check.items),
-            "danger": check.items_flagged(safety.DANGER),
-            "caution": check.items_flagged(safety.CAUTION),
-            "to_confirm": len(check.items_to_confirm()),
-            "advised_against": len(check.items_advised_against()),
+            "summary": summaries[routine.pk],
             "made_by_therapist": routine.created_by_id not in (None, request.user.pk),
         }
-        for routine, check in checks.items()
+        for routine in routines
     ]
+    rows_html = render_fragment(
+        "routines/_routine_rows.html",
+        {"rows": rows, "links": links, "adding": request.GET.get("add", "")},
+        request,
+    )
     return render(
         request,
         "routines/routine_list.html",
-        {"rows": rows, "profile": profile, "links": links},
+        {"rows": rows, "rows_html": rows_html, "profile": profile, "links": links},
     )
+
+
+def _routine_summaries(user, routines, profile, with_therapist):
+    """{routine pk: RoutineSummary}, each cached like the week page it sums up: by the
+    routine's content_version, the profile, the catalogue and whether a therapist shares.
+    Only the routines missing from the cache are checked (together, in fixed queries)."""
+    shared = (profile.as_facts(), with_therapist, Exercise.objects.catalogue_version())
+    keys = {
+        routine.pk: "summary:"
+        + hashlib.sha256(
+            repr((routine.pk, routine.content_version, shared)).encode()
+        ).hexdigest()
+        for routine in routines
+    }
+    found = cache.get_many(keys.values())
+    summaries = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [routine for routine in routines if routine.pk not in summaries]
+    if missing:
+        checks = checking.routine_checks(
+            user, profile, with_therapist=with_therapist, routines=missing
+        )
+        made = {
+            routine.pk: checking.RoutineSummary.of(c) for routine, c in checks.items()
+        }
+        cache.set_many({keys[pk]: summary for pk, summary in made.items()}, 60 * 60)
+        summaries |= made
+    return summaries
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,0 +1,67 @@
+"""The routine list and the week stay the same number of queries, and small, at size (issue 15)."""
+
+import gzip
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_exercise, make_item, make_routine
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured), response
+
+
+@pytest.fixture
+def danger_exercise(patterns):
+    return make_exercise(name="Sit-up", slug="sit-up", patterns=["SPINAL_FLEXION"])
+
+
+def test_routine_list_queries_do_not_grow_with_routines(patient_client, patient):
+    exercise = make_exercise()
+    for n in range(3):
+        make_routine(owner=patient, name=f"Week {n}", items=6, exercise=exercise)
+    patient_client.get("/routines/")  # the session's first-visit writes
+    cache.clear()
+    few_cold, _ = queries_for(patient_client, "/routines/")
+    few_warm, _ = queries_for(patient_client, "/routines/")
+    cache.clear()
+    for n in range(3, 50):
+        make_routine(owner=patient, name=f"Week {n}", items=6, exercise=exercise)
+    many_cold, page = queries_for(patient_client, "/routines/")
+    many_warm, _ = queries_for(patient_client, "/routines/")
+    assert many_cold == few_cold
+    assert many_warm == few_warm < many_cold  # the checks come from the cache
+    assert page.content.decode().count("6 exercises in the week.") == 50
+
+
+def test_routine_list_shows_a_change_at_once(patient_client, patient, danger_exercise):
+    routine = make_routine(owner=patient, name="Mine")
+    item = make_item(routine, danger_exercise, day=2)
+    routine.refresh_from_db()
+    # Counted as a change, as every write method of the models does.
+    type(routine).objects.mark_changed(routine.pk)
+    page = patient_client.get("/routines/").content.decode()
+    assert "1 marked Danger needs your attention." in page
+    item.acknowledge({"SPINAL_FLEXION"}, version=item.version)
+    page = patient_client.get("/routines/").content.decode()
+    assert "needs your attention" not in page
+    assert "1 marked Danger (confirmed)." in page
+
+
+def test_a_week_of_200_exercises_is_small_and_as_many_queries_as_10(
+    patient_client, patient, danger_exercise
+):
+    small = make_routine(owner=patient, name="Ten", items=10, exercise=danger_exercise)
+    big = make_routine(owner=patient, name="Two hundred", items=200)
+    patient_client.get("/routines/")  # the session's first-visit writes
+    small_queries, _ = queries_for(patient_client, small.get_absolute_url())
+    big_queries, page = queries_for(patient_client, big.get_absolute_url())
+    assert big_queries == small_queries
+    assert page.content.decode().count('class="item') >= 200
+    assert len(gzip.compress(page.content, 6)) <= 150 * 1024
