@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, StrictUndefined, Undefined
 
-from routines.links import reverse_fast
+from bonefit.links import reverse_fast
 from routines.presenting import finding_box
 
 

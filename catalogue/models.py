@@ -3,9 +3,9 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
-from django.urls import reverse
 from django.utils import timezone
 
+from bonefit.links import reverse_fast
 from catalogue.pictures import PictureField, picture_path
 from catalogue.validators import validate_picture
 
@@ -377,7 +377,7 @@ class Exercise(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("catalogue:detail", args=[self.slug])
+        return reverse_fast("catalogue:detail", self.slug)
 
     def move_step(self, step, offset):
         """Swap `step` with the one before (-1) or after (+1) it; False at an end."""

@@ -17,7 +17,13 @@ from django.urls import reverse
 
 from catalogue.models import Exercise, MovementPattern, Status, dose_in_words
 from routines import safety
-from routines.models import HealthProfile, Review, Routine, RoutineItem
+from routines.models import (
+    HealthProfile,
+    Review,
+    Routine,
+    RoutineItem,
+    with_people,
+)
 
 
 @dataclass(frozen=True)
@@ -351,10 +357,13 @@ def routine_checks(user, profile, *, with_therapist, routines=None):
     number of queries: {routine: WeekCheck}."""
     if routines is None:
         routines = list(Routine.objects.owned_by(user).select_related("created_by"))
-    all_items = list(
-        RoutineItem.objects.owned_by(user)
-        .filter(routine__in=[routine.pk for routine in routines])
-        .for_week_page()
+    all_items = with_people(
+        list(
+            RoutineItem.objects.owned_by(user)
+            .filter(routine__in=[routine.pk for routine in routines])
+            .for_week_page()
+        ),
+        user.pk,
     )
     data = safety_data(item.exercise_id for item in all_items)
     rules = pattern_rules()

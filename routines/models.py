@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
@@ -11,6 +12,7 @@ from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from bonefit.links import reverse_fast
 from catalogue.models import dose_in_words, length_limit
 from catalogue.roles import THERAPISTS
 from routines import progression, safety
@@ -259,7 +261,7 @@ class Routine(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("routines:detail", args=[self.pk])
+        return reverse_fast("routines:detail", self.pk)
 
     @classmethod
     def create_for(
@@ -396,11 +398,7 @@ WEEK_PAGE_ITEM_FIELDS = [
     "review_codes",
     "review_note",
     "reviewed_at",
-    *(
-        f"{person}__{name}"
-        for person in ("added_by", "changed_by", "reviewed_by")
-        for name in ("username", "first_name", "last_name")
-    ),
+    *(f"{person}_id" for person in ("added_by", "changed_by", "reviewed_by")),
 ]
 WEEK_PAGE_EXERCISE_FIELDS = [
     "name",
@@ -419,8 +417,9 @@ class RoutineItemQuerySet(models.QuerySet):
         return self.select_related("exercise", "added_by", "changed_by", "reviewed_by")
 
     def for_week_page(self):
-        """for_week(), without the columns the week page never shows (it is the busiest page)."""
-        return self.for_week().only(
+        """for_week(), without the columns the week page never shows (it is the busiest page),
+        and without the people: give the items to with_people()."""
+        return self.select_related("exercise").only(
             *WEEK_PAGE_ITEM_FIELDS,
             *(f"exercise__{name}" for name in WEEK_PAGE_EXERCISE_FIELDS),
         )
@@ -436,6 +435,29 @@ class RoutineItemQuerySet(models.QuerySet):
 
     def owned_by(self, user):
         return self.filter(routine__owner=user, routine__is_template=False)
+
+
+ITEM_PEOPLE = ("added_by", "changed_by", "reviewed_by")
+
+
+def with_people(items, owner_id):
+    """`items` (a list) with who added, changed or reviewed them loaded, where that is not
+    their owner: one query, or none when the owner did everything (the usual case). The
+    week shows only therapists' names (presenting.ShownItem)."""
+    wanted = {getattr(item, f"{role}_id") for item in items for role in ITEM_PEOPLE}
+    wanted -= {None, owner_id}
+    if wanted:
+        people = (
+            get_user_model()
+            .objects.only("username", "first_name", "last_name")
+            .in_bulk(wanted)
+        )
+        for item in items:
+            for role in ITEM_PEOPLE:
+                person = people.get(getattr(item, f"{role}_id"))
+                if person is not None:
+                    setattr(item, role, person)
+    return items
 
 
 class Review(models.TextChoices):

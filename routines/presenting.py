@@ -99,22 +99,16 @@ class ShownItem:
     @property
     def added_by_therapist(self):
         """The name of the therapist who added the item, or "" if the patient did."""
-        added_by = self.item.added_by
-        if added_by is None or added_by.pk == self.owner_id:
+        if self.item.added_by_id in (None, self.owner_id):
             return ""
-        return display_name(added_by)
+        return display_name(self.item.added_by)
 
     @property
     def changed_by_therapist(self):
         """The name of the therapist who changed the item last, if not who added it."""
-        changed_by = self.item.changed_by
-        if (
-            changed_by is None
-            or changed_by.pk == self.owner_id
-            or changed_by.pk == self.item.added_by_id
-        ):
+        if self.item.changed_by_id in (None, self.owner_id, self.item.added_by_id):
             return ""
-        return display_name(changed_by)
+        return display_name(self.item.changed_by)
 
     @cached_property
     def highest(self):

@@ -31,6 +31,7 @@ from routines.models import (
     StaleEdit,
     TokenUsedElsewhere,
     Weekday,
+    with_people,
 )
 from routines.picking import requested_day as _requested_day
 
@@ -206,7 +207,7 @@ def routine_detail(request, routine):
     key = _week_fragment_key(request, routine, profile, bool(links))
     week_html = cache.get(key)
     if week_html is None:
-        items = list(routine.items.for_week_page())
+        items = with_people(list(routine.items.for_week_page()), routine.owner_id)
         context = _week_context(routine, items, with_therapist=bool(links))
         week_html = render_fragment("routines/_week.html", context, request)
         cache.set(key, week_html, 60 * 60)  # pickled as SafeString, so still safe
@@ -256,7 +257,7 @@ def print_page(request, routine, *, back_url):
 
 def print_context(routine, *, back_url):
     links = care_links_of(routine.owner)
-    items = list(routine.items.for_printed_sheet())
+    items = with_people(list(routine.items.for_printed_sheet()), routine.owner_id)
     context = _week_context(routine, items, with_therapist=bool(links))
     sheets = presenting.exercise_sheets(context["days"])
     context.update(printing.sheet_context(context["days"], sheets))

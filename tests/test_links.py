@@ -1,4 +1,4 @@
-"""The week's links are made once per shape (routines.links) and its fragments by Jinja2
+"""The week's links are made once per shape (bonefit.links) and its fragments by Jinja2
 (bonefit/jinja2.py): the same URLs as reverse(), and no method printed by mistake."""
 
 import jinja2
@@ -6,7 +6,7 @@ import pytest
 from django.template import engines
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
-from routines.links import reverse_fast
+from bonefit.links import reverse_fast
 
 ITEM_VIEWS = [
     "routines:item_edit",
@@ -90,3 +90,12 @@ def test_a_jinja_fragment_escapes_what_it_shows():
         .render({"name": "<script>alert(1)</script>"})
     )
     assert html == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+
+
+@pytest.mark.parametrize(
+    "slug", ["sit-to-stand", "tai_chi", "a", "x" * 60, "918273640"]
+)
+def test_exercise_links_equal_reverse(slug):
+    assert reverse_fast("catalogue:detail", slug) == reverse(
+        "catalogue:detail", args=[slug]
+    )

@@ -1,11 +1,11 @@
 """`{% link 'routines:item_edit' routine.pk item.pk %}`: `{% url %}` for links repeated per item.
 
-See routines.links.reverse_fast: the same URL as `{% url %}`, reversed once per page shape.
+See bonefit.links.reverse_fast: the same URL as `{% url %}`, reversed once per page shape.
 """
 
 from django import template
 
-from routines.links import reverse_fast
+from bonefit.links import reverse_fast
 
 register = template.Library()
 
