@@ -55,7 +55,9 @@ RoutineItem.objects.bulk_create(
 Routine.objects.create(owner=user, name="Adding here")  # POST add item grows this one
 print(routine.pk, Routine.objects.get(name="Adding here").pk)
 """
-TARGETS = {"safety_60_ms": 1.0, "week_kb_gz": 100, "week_queries": 8}
+# Week queries: session, user, routine, the care links, the catalogue version (the cache
+# key), the items, their alternatives and patterns, the therapists' rules.
+TARGETS = {"safety_60_ms": 1.0, "week_kb_gz": 100, "week_queries": 9}
 # Median ratio to the floor, checked on SQLite (the default deployment); PostgreSQL is
 # reported beside it. Cached: issue 6; uncached: issue 15.
 RATIO_TARGETS = {
@@ -418,7 +420,7 @@ def report(results, args):
         if len(set(counts.values())) != 1:
             failures.append(f"{page} query count grows: {counts}")
     if max(results["queries"]["week page"].values()) > TARGETS["week_queries"]:
-        failures.append("week page above 8 queries")
+        failures.append(f"week page above {TARGETS['week_queries']} queries")
 
     print("\n## Safety check, pure Python (median of 15 runs)\n")
     print("| week size | median |\n|---|---|")
