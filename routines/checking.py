@@ -341,6 +341,12 @@ class RoutineSummary:
     to_confirm: int  # dangers still to confirm (or waiting for the therapist)
     advised_against: int
 
+    @property
+    def confirmed_danger(self) -> int:
+        """Danger items settled for the patient: confirmed by them or approved by their
+        therapist (not waiting, not advised against)."""
+        return self.danger - self.to_confirm - self.advised_against
+
     @classmethod
     def of(cls, check: WeekCheck) -> RoutineSummary:
         return cls(

@@ -619,8 +619,11 @@ class RoutineItem(models.Model):
         return reverse("routines:item_confirm", args=[self.routine_id, self.pk])
 
     def get_week_url(self, anchor="day"):
-        """The week page, scrolled to this item's day (or to the item itself)."""
-        target = f"item-{self.pk}" if anchor == "item" else f"day-{self.day_code}"
+        """The week page, scrolled to this item's day, to the item itself, or ("undo") to
+        the banner that offers to take a swap back."""
+        target = {"item": f"item-{self.pk}", "undo": "undo-swap"}.get(
+            anchor, f"day-{self.day_code}"
+        )
         return reverse("routines:detail", args=[self.routine_id]) + "#" + target
 
     @property

@@ -1,7 +1,8 @@
 """What the printed sheet adds to the week: the safe way to the floor, and which steps to print.
 
-A danger exercise is not taught on paper until the patient has confirmed it: its steps are
-printed only when every item of it in the week is confirmed, with who confirmed and when.
+A danger exercise is not taught on paper until it is settled: its steps are printed only when
+every item of it in the week is confirmed by the patient or approved by their therapist
+(never while one waits for the therapist, nor when the therapist advised against it).
 """
 
 from __future__ import annotations
@@ -25,12 +26,20 @@ class PrintedSheet:
 
     sheet: object
     is_danger: bool = False
-    unconfirmed_days: list[str] = field(default_factory=list)
+    unconfirmed_days: list[str] = field(default_factory=list)  # the patient may confirm
+    waiting_days: list[str] = field(
+        default_factory=list
+    )  # for the therapist's decision
+    advised_days: list[str] = field(
+        default_factory=list
+    )  # the therapist advised against
     confirmations: list[Confirmation] = field(default_factory=list)
 
     @property
     def show_steps(self) -> bool:
-        return not self.is_danger or not self.unconfirmed_days
+        return not self.is_danger or not (
+            self.unconfirmed_days or self.waiting_days or self.advised_days
+        )
 
 
 def sheet_context(days, sheets) -> dict:
@@ -46,8 +55,12 @@ def sheet_context(days, sheets) -> dict:
             for shown in day.items:
                 if shown.item.exercise_id != sheet.exercise.pk:
                     continue
-                if shown.needs_acknowledgement:
+                if shown.waiting_for_therapist:
+                    entry.waiting_days.append(day.day.label)
+                elif shown.needs_acknowledgement:
                     entry.unconfirmed_days.append(day.day.label)
+                elif shown.advised_against:
+                    entry.advised_days.append(day.day.label)
                 elif shown.acknowledged_danger and shown.item.danger_acknowledged_at:
                     entry.confirmations.append(
                         Confirmation(day.day.label, shown.item.danger_acknowledged_at)

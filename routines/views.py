@@ -663,7 +663,7 @@ def item_swap(request, item):
         "text": " ".join([text, *changes]),
         "shown": False,
     }
-    return redirect(swapped.get_week_url(anchor="item"))
+    return redirect(swapped.get_week_url(anchor="undo"))  # the Undo button in sight
 
 
 @owned_item
