@@ -438,8 +438,8 @@ def _care(routine):
     """How the item form treats dangers: the therapist approves them for a patient; a
     template has no patient yet, so nothing is approved there."""
     if routine.is_template:
-        return {"with_therapist": False, "confirm_as": None}
-    return {"with_therapist": True, "confirm_as": "therapist"}
+        return {"with_therapist": False, "confirm_as": None, "for_therapist": True}
+    return {"with_therapist": True, "confirm_as": "therapist", "for_therapist": True}
 
 
 @clinic_routine

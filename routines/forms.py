@@ -266,9 +266,17 @@ class RoutineItemForm(forms.ModelForm):
         }
 
     def __init__(
-        self, *args, profile, with_therapist=False, confirm_as="patient", **kwargs
+        self,
+        *args,
+        profile,
+        with_therapist=False,
+        confirm_as="patient",
+        for_therapist=False,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        if for_therapist:  # the therapist writes them; the patient reads them
+            self.fields["notes"].label = "Notes for the patient (optional)"
         self.profile = profile
         self.with_therapist = with_therapist
         self.confirm_as = confirm_as

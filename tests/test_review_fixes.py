@@ -10,6 +10,7 @@ from tests.factories import (
     make_routine,
     make_therapist,
 )
+from tests.test_care_team import signed_in
 
 
 @pytest.fixture
@@ -113,3 +114,22 @@ def test_after_a_swap_the_page_opens_at_the_undo_button(app, patient, sit_up):
     assert answer.location.endswith(f"/routines/{routine.pk}/#undo-swap")
     page = answer.follow()
     assert page.html.select_one("#undo-swap button").get_text() == "Undo the swap"
+
+
+def test_the_item_forms_speak_to_who_is_using_them(app, patient, sit_up, shared):
+    from django.urls import reverse
+
+    routine, item = _week_with(patient, sit_up)
+    mine = app.get(
+        reverse("routines:item_edit", args=[routine.pk, item.pk]), user=patient
+    )
+    assert "What to know before you change it" in mine.text
+    assert mine.html.select_one("label[for=id_notes]").get_text(strip=True) == (
+        "Your notes (optional)"
+    )
+    clinic = signed_in(app, shared).get(
+        reverse("clinic:item_edit", args=[routine.pk, item.pk])
+    )
+    assert clinic.html.select_one("label[for=id_notes]").get_text(strip=True) == (
+        "Notes for the patient (optional)"
+    )
