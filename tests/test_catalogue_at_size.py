@@ -256,7 +256,9 @@ def test_postgresql_searches_can_use_the_trigram_indexes(
     from catalogue.forms import ExerciseFilterForm
 
     form = ExerciseFilterForm({"q": "squat"})
-    search = form.filter(Exercise.objects.published())
+    # The search alone: with the published filter too, the (status, name) index of
+    # migration 0009 is an equally good way in for a handful of rows.
+    search = form.filter(Exercise.objects.all())
     with connection.cursor() as cursor:
         # A handful of rows makes a scan cheapest; forbid it to show the index fits the query.
         cursor.execute("SET LOCAL enable_seqscan = off")
