@@ -110,10 +110,7 @@ def _routine_summaries(user, routines, profile, with_therapist):
     Only the routines missing from the cache are checked (together, in fixed queries)."""
     shared = (profile.as_facts(), with_therapist, Exercise.objects.catalogue_version())
     keys = {
-        routine.pk: "summary:"
-        + hashlib.sha256(
-            repr((routine.pk, routine.content_version, shared)).encode()
-        ).hexdigest()
+        routine.pk: _cache_key("summary", (routine.pk, routine.content_version, shared))
         for routine in routines
     }
     found = cache.get_many(keys.values())
@@ -161,9 +158,10 @@ def _bad_token():
     )
 
 
-def _week_context(routine, items=None, *, with_therapist):
+def _week_context(routine, items, *, with_therapist):
+    """What the week fragments show of `routine`, whose `items` were loaded with
+    for_week_page() (or for_printed_sheet()) and with_people()."""
     profile = HealthProfile.of_owner(routine)
-    items = list(routine.items.for_week()) if items is None else items
     check = checking.check_items(profile, items, with_therapist=with_therapist)
     days = presenting.week_days(check)
     return {
@@ -196,7 +194,12 @@ def _week_fragment_key(request, routine, profile, with_therapist):
         Exercise.objects.catalogue_version(),
         request.META["CSRF_COOKIE"],
     )
-    return "week:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
+    return _cache_key("week", inputs)
+
+
+def _cache_key(kind, inputs):
+    """A cache key for a fragment or summary made from `inputs` (plain, repr-able values)."""
+    return f"{kind}:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
 @owned_routine

@@ -190,3 +190,16 @@ def sign_in_through_pages(app, user, password="a-long-enough-pass-123"):
         form["code"] = codes[0]
         page = form.submit().maybe_follow()
     return page
+
+
+def signed_in(app, user):
+    """Sign `user` in on the WebTest browser; staff with their second step (see sign_in)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = sign_in(Client(), user)
+    app.reset()
+    app.set_cookie(
+        settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
+    )
+    return app

@@ -5,10 +5,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.test import Client
 from django.utils import timezone
 
 from routines.models import (
@@ -30,6 +28,7 @@ from tests.factories import (
     make_therapist,
     make_user,
     sign_in,
+    signed_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -40,16 +39,6 @@ def _fresh_cache():
     cache.clear()  # the wrong-code counter lives in the cache
     yield
     cache.clear()
-
-
-def signed_in(app, user):
-    """Sign `user` in on the WebTest browser; staff with their second step (see sign_in)."""
-    client = sign_in(Client(), user)
-    app.reset()
-    app.set_cookie(
-        settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
-    )
-    return app
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from tests.factories import (
     make_therapist,
     make_user,
     sign_in,
+    signed_in,
 )
-from tests.test_care_team import signed_in
 from tests.test_catalogue_at_size import weigh  # (queries, gzipped bytes), uncached
 
 pytestmark = pytest.mark.django_db

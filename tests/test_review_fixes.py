@@ -9,8 +9,8 @@ from tests.factories import (
     make_link,
     make_routine,
     make_therapist,
+    signed_in,
 )
-from tests.test_care_team import signed_in
 
 
 @pytest.fixture
