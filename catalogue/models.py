@@ -3,6 +3,8 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.utils import timezone
 
 from bonefit.links import reverse_fast
@@ -434,3 +436,20 @@ class ExerciseStep(models.Model):
 
     def __str__(self):
         return f"Step {self.order} of {self.exercise}"
+
+
+@receiver(
+    m2m_changed, sender=Exercise.patterns.through, dispatch_uid="patterns-version"
+)
+@receiver(
+    m2m_changed, sender=Exercise.alternatives.through, dispatch_uid="alts-version"
+)
+def _tags_change_the_catalogue_version(sender, instance, action, **kwargs):
+    """An exercise's movement patterns and alternatives are part of catalogue_version():
+    a change to them, from the admin or anywhere else (a shell, a command), stamps the
+    exercise (or the pattern) whose set changed, so every cache of the safety tables
+    keyed by the version is left behind."""
+    if action in ("post_add", "post_remove", "pre_clear"):
+        type(instance)._default_manager.filter(pk=instance.pk).update(
+            updated_at=timezone.now()
+        )

@@ -1,9 +1,9 @@
 """The one bridge from the database to the pure safety rules in routines.safety.
 
 Safety data (each exercise's movement patterns and safer alternatives) is read with two
-flat queries over the many-to-many tables rather than prefetch_related: the week page is
-the hottest page of the app, and this is several times cheaper than building model
-instances for every pattern and alternative.
+flat queries over the many-to-many tables rather than prefetch_related, and kept by each
+process until the catalogue changes (CatalogueTables): the week page is the hottest page
+of the app, and the catalogue changes far less often than the routines do.
 """
 
 from __future__ import annotations
@@ -86,12 +86,45 @@ class SafetyData:
         return {a.slug: a for alts in self.alternatives.values() for a in alts}
 
 
-def safety_data(exercise_ids: Iterable[int]) -> SafetyData:
-    """Two queries, whatever the number of exercises and of their alternatives."""
-    ids = set(exercise_ids)
-    patterns: dict[int, set[str]] = defaultdict(set)
-    alternatives: dict[int, list[Alternative]] = defaultdict(list)
-    if ids:
+class CatalogueTables:
+    """The catalogue's safety tables as of one catalogue version: each exercise's movement
+    patterns and safer alternatives, and the therapists' pattern rules.
+
+    Every week, printed sheet and item form needs them, and they change only when a
+    therapist edits the catalogue, so each process keeps them (catalogue_tables()) for as
+    long as Exercise.objects.catalogue_version() stays the same, and reads only the
+    exercises it has not seen yet. Bounded by the size of the catalogue.
+    """
+
+    def __init__(self, version: str):
+        self.version = version
+        self._patterns: dict[int, frozenset[str]] = {}
+        self._alternatives: dict[int, tuple[Alternative, ...]] = {}
+        self._rules: dict[str, safety.PatternRule] | None = None
+
+    def safety_data(self, exercise_ids: Iterable[int]) -> SafetyData:
+        """At most two queries (none for exercises already read), whatever their number."""
+        ids = set(exercise_ids)
+        self._read_alternatives(ids - self._alternatives.keys())
+        alternatives = {pk: self._alternatives[pk] for pk in ids}
+        wanted = ids | {a.pk for alts in alternatives.values() for a in alts}
+        self._read_patterns(wanted - self._patterns.keys())
+        return SafetyData(
+            patterns={pk: self._patterns[pk] for pk in wanted if self._patterns[pk]},
+            alternatives={pk: list(alts) for pk, alts in alternatives.items() if alts},
+        )
+
+    def rules(self) -> dict[str, safety.PatternRule]:
+        """The severity table and messages that therapists edit in the admin (one query
+        the first time)."""
+        if self._rules is None:
+            self._rules = _read_pattern_rules()
+        return dict(self._rules)
+
+    def _read_alternatives(self, ids):
+        if not ids:
+            return
+        found = defaultdict(list)
         rows = (
             Exercise.alternatives.through.objects.filter(from_exercise_id__in=ids)
             .order_by("to_exercise__name", "to_exercise_id")
@@ -105,23 +138,55 @@ def safety_data(exercise_ids: Iterable[int]) -> SafetyData:
             )
         )
         for exercise_id, pk, slug, name, status, threshold in rows:
-            alternatives[exercise_id].append(
-                Alternative(pk, slug, name, status, threshold)
-            )
-        wanted = ids | {a.pk for alts in alternatives.values() for a in alts}
-        through = Exercise.patterns.through.objects.filter(exercise_id__in=wanted)
+            found[exercise_id].append(Alternative(pk, slug, name, status, threshold))
+        for pk in ids:
+            self._alternatives[pk] = tuple(found.get(pk, ()))
+
+    def _read_patterns(self, ids):
+        if not ids:
+            return
+        found = defaultdict(set)
+        through = Exercise.patterns.through.objects.filter(exercise_id__in=ids)
         for exercise_id, code in through.values_list(
             "exercise_id", "movementpattern__code"
         ):
-            patterns[exercise_id].add(code)
-    return SafetyData(
-        patterns={pk: frozenset(codes) for pk, codes in patterns.items()},
-        alternatives=dict(alternatives),
-    )
+            found[exercise_id].add(code)
+        for pk in ids:
+            self._patterns[pk] = frozenset(found.get(pk, ()))
+
+
+_tables = CatalogueTables("")
+
+
+def catalogue_tables(version: str | None = None) -> CatalogueTables:
+    """This process's CatalogueTables for the catalogue as it is now (one cheap query for
+    its version, unless the caller has just read it)."""
+    global _tables
+    if version is None:
+        version = Exercise.objects.catalogue_version()
+    tables = _tables
+    if tables.version != version:
+        tables = _tables = CatalogueTables(version)
+    return tables
+
+
+def forget_catalogue_tables() -> None:
+    """Drop this process's tables (tests that roll the database back use this)."""
+    global _tables
+    _tables = CatalogueTables("")
+
+
+def safety_data(exercise_ids: Iterable[int]) -> SafetyData:
+    """The patterns and alternatives of these exercises: see CatalogueTables."""
+    return catalogue_tables().safety_data(exercise_ids)
 
 
 def pattern_rules() -> dict[str, safety.PatternRule]:
-    """One query: the severity table and messages that therapists edit in the admin."""
+    """The therapists' rules for each movement pattern: see CatalogueTables."""
+    return catalogue_tables().rules()
+
+
+def _read_pattern_rules() -> dict[str, safety.PatternRule]:
     rules = dict(safety.DEFAULT_RULES)
     for code, message, low, osteo, high in MovementPattern.objects.values_list(
         "code", "message", "low_bone_mass", "osteoporosis", "high_risk"
@@ -226,14 +291,20 @@ def check_items(
     with_therapist: bool,
     data: SafetyData | None = None,
     rules: dict[str, safety.PatternRule] | None = None,
+    tables: CatalogueTables | None = None,
 ) -> WeekCheck:
     """Check items loaded with RoutineItem.objects.for_week() (their exercise selected).
 
     `with_therapist`: the owner shares with a therapist now (CareLink.objects.has_therapist).
-    Queries: the safety data (2, unless given) and the rules (1, unless given).
+    Queries: the catalogue's version, unless `tables` or both `data` and `rules` are
+    given, and its tables' rows this process has not read yet (see CatalogueTables).
     """
+    if tables is None and (data is None or rules is None):
+        tables = catalogue_tables()
     if data is None:
-        data = safety_data(item.exercise_id for item in items)
+        data = tables.safety_data(item.exercise_id for item in items)
+    if rules is None:
+        rules = tables.rules()
     facts_by_exercise: dict[int, safety.Exercise] = {}
     facts = []
     for item in items:
@@ -243,9 +314,7 @@ def check_items(
                 item.exercise
             )
         facts.append(item.as_facts(exercise_facts))
-    findings = safety.check(
-        profile.as_facts(), facts, rules if rules is not None else pattern_rules()
-    )
+    findings = safety.check(profile.as_facts(), facts, rules)
     return WeekCheck(
         items=list(items),
         findings=findings,
@@ -259,8 +328,9 @@ def candidate_findings(
     profile: HealthProfile, item: RoutineItem, exercise: Exercise
 ) -> list[safety.Finding]:
     """The findings an item would have if saved as it is now (used by the item forms)."""
-    facts = item.as_facts(safety_data([exercise.pk]).facts(exercise))
-    return safety.item_findings(profile.as_facts(), facts, pattern_rules())
+    tables = catalogue_tables()
+    facts = item.as_facts(tables.safety_data([exercise.pk]).facts(exercise))
+    return safety.item_findings(profile.as_facts(), facts, tables.rules())
 
 
 def dose_after_swap(
@@ -358,9 +428,9 @@ class RoutineSummary:
         )
 
 
-def routine_checks(user, profile, *, with_therapist, routines=None):
+def routine_checks(user, profile, *, with_therapist, routines=None, tables=None):
     """Check every routine of `user` (or only `routines`, all of them theirs) in a fixed
-    number of queries: {routine: WeekCheck}."""
+    number of queries: {routine: WeekCheck}. `tables`: see check_items."""
     if routines is None:
         routines = list(Routine.objects.owned_by(user).select_related("created_by"))
     all_items = with_people(
@@ -371,8 +441,9 @@ def routine_checks(user, profile, *, with_therapist, routines=None):
         ),
         user.pk,
     )
-    data = safety_data(item.exercise_id for item in all_items)
-    rules = pattern_rules()
+    tables = tables or catalogue_tables()
+    data = tables.safety_data(item.exercise_id for item in all_items)
+    rules = tables.rules()
     items = defaultdict(list)
     for item in all_items:
         items[item.routine_id].append(item)
@@ -402,10 +473,12 @@ class PersonalAdvice:
 
 
 def advice_for_user(user, exercise: Exercise) -> PersonalAdvice:
-    """The exercise at its usual dose checked against this user's profile. Four queries."""
+    """The exercise at its usual dose checked against this user's profile. Two queries
+    (the profile, the catalogue's version) once the catalogue's tables are read."""
     profile = HealthProfile.for_user(user).as_facts()
-    rules = pattern_rules()
-    facts = safety_data([exercise.pk]).facts(exercise)
+    tables = catalogue_tables()
+    rules = tables.rules()
+    facts = tables.safety_data([exercise.pk]).facts(exercise)
     item = safety.Item(
         day="mon",
         exercise=facts,

@@ -205,8 +205,9 @@ def _patient_rows(therapist):
         .for_week()
         .select_related("routine")
     )
-    data = checking.safety_data(item.exercise_id for item in items)
-    rules = checking.pattern_rules()
+    tables = checking.catalogue_tables()
+    data = tables.safety_data(item.exercise_id for item in items)
+    rules = tables.rules()
     by_patient = defaultdict(list)
     for item in items:
         by_patient[item.routine.owner_id].append(item)

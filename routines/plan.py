@@ -184,8 +184,9 @@ def offers_for(user, items, logs) -> dict[int, list[Offer]]:
         harder = item.exercise.harder_version
         if harder is not None and harder.is_published:
             exercises[harder.pk] = harder
-    data = checking.safety_data(exercises)
-    rules = checking.pattern_rules()
+    tables = checking.catalogue_tables()
+    data = tables.safety_data(exercises)
+    rules = tables.rules()
     offers = {}
     for item in candidates:
         facts = item.as_facts(data.facts(item.exercise))

@@ -108,7 +108,8 @@ def _routine_summaries(user, routines, profile, with_therapist):
     """{routine pk: RoutineSummary}, each cached like the week page it sums up: by the
     routine's content_version, the profile, the catalogue and whether a therapist shares.
     Only the routines missing from the cache are checked (together, in fixed queries)."""
-    shared = (profile.as_facts(), with_therapist, Exercise.objects.catalogue_version())
+    version = Exercise.objects.catalogue_version()
+    shared = (profile.as_facts(), with_therapist, version)
     keys = {
         routine.pk: _cache_key("summary", (routine.pk, routine.content_version, shared))
         for routine in routines
@@ -118,7 +119,11 @@ def _routine_summaries(user, routines, profile, with_therapist):
     missing = [routine for routine in routines if routine.pk not in summaries]
     if missing:
         checks = checking.routine_checks(
-            user, profile, with_therapist=with_therapist, routines=missing
+            user,
+            profile,
+            with_therapist=with_therapist,
+            routines=missing,
+            tables=checking.catalogue_tables(version),
         )
         made = {
             routine.pk: checking.RoutineSummary.of(c) for routine, c in checks.items()
@@ -158,11 +163,17 @@ def _bad_token():
     )
 
 
-def _week_context(routine, items, *, with_therapist):
+def _week_context(routine, items, *, with_therapist, catalogue_version=None):
     """What the week fragments show of `routine`, whose `items` were loaded with
-    for_week_page() (or for_printed_sheet()) and with_people()."""
+    for_week_page() (or for_printed_sheet()) and with_people(). `catalogue_version`, when
+    the caller has just read it, saves reading it again."""
     profile = HealthProfile.of_owner(routine)
-    check = checking.check_items(profile, items, with_therapist=with_therapist)
+    check = checking.check_items(
+        profile,
+        items,
+        with_therapist=with_therapist,
+        tables=checking.catalogue_tables(catalogue_version),
+    )
     days = presenting.week_days(check)
     return {
         "routine": routine,
@@ -176,7 +187,7 @@ def _week_context(routine, items, *, with_therapist):
     }
 
 
-def _week_fragment_key(request, routine, profile, with_therapist):
+def _week_fragment_key(request, routine, profile, with_therapist, catalogue_version):
     """Everything the week fragment shows, condensed: any change gives a new key.
 
     The routine's items by its content_version (bumped by every write to them, approvals
@@ -191,7 +202,7 @@ def _week_fragment_key(request, routine, profile, with_therapist):
         routine.content_version,
         profile.as_facts(),
         with_therapist,
-        Exercise.objects.catalogue_version(),
+        catalogue_version,
         request.META["CSRF_COOKIE"],
     )
     return _cache_key("week", inputs)
@@ -207,11 +218,14 @@ def _cache_key(kind, inputs):
 def routine_detail(request, routine):
     profile = HealthProfile.of_owner(routine)
     links = care_links_of(routine.owner)
-    key = _week_fragment_key(request, routine, profile, bool(links))
+    version = Exercise.objects.catalogue_version()
+    key = _week_fragment_key(request, routine, profile, bool(links), version)
     week_html = cache.get(key)
     if week_html is None:
         items = with_people(list(routine.items.for_week_page()), routine.owner_id)
-        context = _week_context(routine, items, with_therapist=bool(links))
+        context = _week_context(
+            routine, items, with_therapist=bool(links), catalogue_version=version
+        )
         week_html = render_fragment("routines/_week.html", context, request)
         cache.set(key, week_html, 60 * 60)  # pickled as SafeString, so still safe
     undo = _undo_to_offer(request, routine)

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from catalogue.roles import THERAPISTS
+from routines import checking
 from tests.factories import make_patterns, make_profile, make_user, sign_in
 
 # Playwright's sync API runs an asyncio loop in the main thread; Django would otherwise
@@ -49,10 +50,13 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Every test starts with an empty cache: throttle counters live there, and with
-    REDIS_URL set the cache outlives the process."""
+    REDIS_URL set the cache outlives the process. The process's catalogue tables too: a
+    rolled-back test can leave a catalogue version that the next test's catalogue repeats."""
     cache.clear()
+    checking.forget_catalogue_tables()
     yield
     cache.clear()
+    checking.forget_catalogue_tables()
 
 
 @pytest.fixture

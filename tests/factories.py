@@ -1,8 +1,11 @@
 """Plain factory functions: defaults, keyword overrides, nothing hidden."""
 
+from contextlib import contextmanager
 from itertools import count
 
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalogue.models import (
     Category,
@@ -12,7 +15,7 @@ from catalogue.models import (
     Position,
     Status,
 )
-from routines import safety
+from routines import checking, safety
 from routines.models import HealthProfile, Routine, RoutineItem
 
 _serial = count(1)
@@ -203,3 +206,13 @@ def signed_in(app, user):
         settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
     )
     return app
+
+
+@contextmanager
+def first_visit_queries():
+    """Capture the queries of what runs inside, as a first visit after a catalogue change
+    makes them: this process's catalogue tables (routines.checking.CatalogueTables) are
+    dropped first, so two counts compare the same work however warm the process is."""
+    checking.forget_catalogue_tables()
+    with CaptureQueriesContext(connection) as queries:
+        yield queries

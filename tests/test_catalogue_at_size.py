@@ -8,13 +8,12 @@ import re
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from bench.data import make_catalogue
 from catalogue.models import Exercise, Status
 from routines import checking, safety
 from routines.models import HealthProfile
-from tests.factories import make_exercise, make_patterns, make_user
+from tests.factories import first_visit_queries, make_exercise, make_patterns, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +145,7 @@ def weigh(client, url):
     from django.core.cache import cache
 
     cache.clear()
-    with CaptureQueriesContext(connection) as queries:
+    with first_visit_queries() as queries:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(queries), len(gzip.compress(response.content))

@@ -3,12 +3,10 @@ with one heading, each piece of advice once, and one tick box."""
 
 import pytest
 from bs4 import Tag
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from routines import presenting, safety
 from routines.models import RoutineItem
-from tests.factories import make_exercise, make_item, make_routine
+from tests.factories import first_visit_queries, make_exercise, make_item, make_routine
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +130,7 @@ def test_the_week_page_runs_the_same_queries_with_one_or_two_dangers_per_item(
         make_item(two, toe_touch, day=day, sets=1, reps=5)
 
     def count(routine):
-        with CaptureQueriesContext(connection) as queries:
+        with first_visit_queries() as queries:
             assert patient_client.get(routine.get_absolute_url()).status_code == 200
         return len(queries)
 

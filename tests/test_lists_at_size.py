@@ -4,14 +4,12 @@ import gzip
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from tests.factories import make_exercise, make_item, make_routine
+from tests.factories import first_visit_queries, make_exercise, make_item, make_routine
 
 
 def queries_for(client, url):
-    with CaptureQueriesContext(connection) as captured:
+    with first_visit_queries() as captured:
         response = client.get(url)
     assert response.status_code == 200
     return len(captured), response

@@ -6,13 +6,12 @@ from unittest import mock
 
 import icalendar
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.test.utils import CaptureQueriesContext
 
 from catalogue.models import Equipment
 from routines.models import PlanSettings, RoutineItem, SessionLog
-from tests.factories import make_exercise, make_item, make_routine
+from tests.factories import first_visit_queries, make_exercise, make_item, make_routine
 
 pytestmark = pytest.mark.django_db
 
@@ -486,7 +485,7 @@ def test_history_and_today_query_counts_do_not_grow_with_logs_or_items(
     patient, patient_client, following, squat
 ):
     def count(url):
-        with CaptureQueriesContext(connection) as queries:
+        with first_visit_queries() as queries:
             assert patient_client.get(url).status_code == 200
         return len(queries)
 

@@ -2,14 +2,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from catalogue.models import Status
 from routines.models import HealthProfile, Routine, RoutineItem, Weekday
 from tests.factories import (
+    first_visit_queries,
     make_exercise,
     make_item,
     make_profile,
@@ -500,7 +499,7 @@ def test_page_query_count_does_not_grow_with_items(
     for size in (1, 10, 40):
         routine = _mixed_week(patient, size, catalogue)
         page = url.format(pk=routine.pk, item=routine.items.last().pk)
-        with CaptureQueriesContext(connection) as queries:
+        with first_visit_queries() as queries:
             assert patient_client.get(page).status_code == 200
         counts.append(len(queries))
         routine.delete()
@@ -516,7 +515,7 @@ def test_picker_query_count_does_not_grow_with_the_catalogue(
     for extra in (0, 40):
         for _ in range(extra):
             make_exercise(patterns=["SPINAL_TWIST"], alternatives=[catalogue["bridge"]])
-        with CaptureQueriesContext(connection) as queries:
+        with first_visit_queries() as queries:
             response = patient_client.get(f"/routines/{routine.pk}/items/add/?day=tue")
         assert response.status_code == 200
         counts.append(len(queries))

@@ -3,8 +3,6 @@ severity "none", the danger-exercise page, floor exercises, Moving safely, the p
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -12,6 +10,7 @@ from catalogue.models import MovementPattern, Position
 from catalogue.roles import THERAPISTS
 from routines.models import HealthProfile
 from tests.factories import (
+    first_visit_queries,
     make_exercise,
     make_item,
     make_routine,
@@ -328,11 +327,11 @@ def test_printed_sheet_query_count_does_not_grow_with_items(
     patient_client, patient, floor_week
 ):
     routine, _ = floor_week
-    with CaptureQueriesContext(connection) as small:
+    with first_visit_queries() as small:
         patient_client.get(f"/routines/{routine.pk}/print/")
     bridge = routine.items.first().exercise
     for day in range(7):
         make_item(routine, bridge, day=day)
-    with CaptureQueriesContext(connection) as big:
+    with first_visit_queries() as big:
         patient_client.get(f"/routines/{routine.pk}/print/")
     assert len(big) == len(small)

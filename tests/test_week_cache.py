@@ -148,3 +148,45 @@ def test_every_item_write_shows_at_once(patient_client, patient, week):
     assert created
     assert "2 sets of 12" in page()
     assert page().index(f'id="item-{added.pk}"') > page().index('id="day-sun"')
+
+
+def test_tags_changed_outside_the_admin_show_at_once(patient_client, week, patterns):
+    """A shell or a command that adds a movement pattern or an alternative, without saving
+    the exercise, still changes the catalogue's version: neither the cached week nor the
+    process's safety tables keep the old answer."""
+    walk = week["routine"].items.get(exercise__slug="brisk-walking").exercise
+    assertContains(patient_client.get(week["url"]), "Swap for Bridge")
+    walk.patterns.add(MovementPattern.objects.get(code="SPINAL_FLEXION"))
+    page = patient_client.get(week["url"]).content.decode()
+    walking = page[page.index("Brisk walking") :]
+    assert "Danger:" in walking
+    MovementPattern.objects.get(code="SPINAL_FLEXION").exercises.remove(walk)
+    walk.alternatives.add(week["bridge"])
+    page = patient_client.get(week["url"]).content.decode()
+    assert "Danger:" not in page[page.index("Brisk walking") :]
+    walk.patterns.add(MovementPattern.objects.get(code="SPINAL_TWIST"))
+    assertContains(patient_client.get(week["url"]), "Swap for Bridge", count=2)
+
+
+def test_a_warm_process_reads_the_catalogue_tables_once(patient_client, week):
+    """The first week after a catalogue change reads the exercises' patterns, alternatives
+    and the therapists' rules; the next uncached week (another routine's, here the same
+    one with its fragment dropped) reads only the catalogue's version."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tables = ("catalogue_exercise_patterns", "catalogue_exercise_alternatives")
+    with CaptureQueriesContext(connection) as first:
+        assertContains(patient_client.get(week["url"]), "Swap for Bridge")
+    cache.clear()
+    with CaptureQueriesContext(connection) as second:
+        assertContains(patient_client.get(week["url"]), "Swap for Bridge")
+    read = [q["sql"] for q in first.captured_queries]
+    again = [q["sql"] for q in second.captured_queries]
+    assert all(any(t in sql for sql in read) for t in tables)
+    assert not any(t in sql for sql in again for t in tables)
+    assert not any(
+        sql.startswith('SELECT "catalogue_movementpattern"') for sql in again
+    )
+    assert len(again) == len(read) - 3
