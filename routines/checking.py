@@ -22,7 +22,6 @@ from routines.models import (
     Review,
     Routine,
     RoutineItem,
-    with_people,
 )
 
 
@@ -433,13 +432,11 @@ def routine_checks(user, profile, *, with_therapist, routines=None, tables=None)
     number of queries: {routine: WeekCheck}. `tables`: see check_items."""
     if routines is None:
         routines = list(Routine.objects.owned_by(user).select_related("created_by"))
-    all_items = with_people(
-        list(
-            RoutineItem.objects.owned_by(user)
-            .filter(routine__in=[routine.pk for routine in routines])
-            .for_week_page()
-        ),
-        user.pk,
+    all_items = (
+        RoutineItem.objects.owned_by(user)
+        .filter(routine__in=[routine.pk for routine in routines])
+        .for_week_page()
+        .week_list(user.pk)
     )
     tables = tables or catalogue_tables()
     data = tables.safety_data(item.exercise_id for item in all_items)

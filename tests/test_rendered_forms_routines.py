@@ -165,6 +165,50 @@ def test_a_danger_needs_the_box_ticked_before_it_is_added(app, patient, catalogu
     assert RoutineItem.objects.get().acknowledged == {"SPINAL_FLEXION"}
 
 
+def test_emptying_both_amounts_is_refused_in_plain_words_without_a_query_per_limit(
+    app, patient, catalogue
+):
+    """The item's limits are checked by its fields and (repetitions or minutes) by the
+    model in Python: Django would ask the database once per constraint."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    routine = make_routine(owner=patient)
+    page = app.get(f"/routines/{routine.pk}/items/add/bridge/?day=mon", user=patient)
+    form = page.forms["item-form"]
+    form["reps"] = ""
+    form["minutes"] = ""
+    refused = form.submit(status=400)
+    assert "Give a number of repetitions or a number of minutes." in refused.text
+    assert not RoutineItem.objects.exists()
+    form = refused.forms["item-form"]
+    form["minutes"] = "20"
+    with CaptureQueriesContext(connection) as queries:
+        form.submit(status=302)
+    assert RoutineItem.objects.get().minutes == 20
+    assert not [q for q in queries.captured_queries if '"_check"' in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"sets": 11},
+        {"reps": 0},
+        {"minutes": 241},
+        {"load_kg": Decimal("200.5")},
+        {"reps": None, "minutes": None},
+        {"day": 7},
+        {"notes": "x" * 301},
+    ],
+)
+def test_the_database_still_refuses_what_the_forms_refuse(patient, catalogue, values):
+    from django.db import IntegrityError, transaction
+
+    item = make_item(make_routine(owner=patient), catalogue["bridge"], minutes=10)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoutineItem.objects.filter(pk=item.pk).update(**values)
+
+
 # --- editing -----------------------------------------------------------------------------
 
 
