@@ -3,7 +3,7 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -436,6 +436,15 @@ class ExerciseStep(models.Model):
 
     def __str__(self):
         return f"Step {self.order} of {self.exercise}"
+
+
+@receiver(post_save, sender=ExerciseStep, dispatch_uid="step-saved-version")
+@receiver(post_delete, sender=ExerciseStep, dispatch_uid="step-deleted-version")
+def _steps_change_the_catalogue_version(sender, instance, **kwargs):
+    """The printed sheet's steps are kept with the catalogue's version too: a step saved
+    or deleted anywhere stamps its exercise. (Bulk writes send no signal: move_step stamps
+    the exercise itself, and the starter catalogue saves each exercise it changes.)"""
+    Exercise.objects.filter(pk=instance.exercise_id).update(updated_at=timezone.now())
 
 
 @receiver(

@@ -13,11 +13,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import DEFAULT_DB_ALIAS
 from django.urls import reverse
 
-from catalogue.models import Exercise, MovementPattern, Status, dose_in_words
+from catalogue.models import (
+    Exercise,
+    ExerciseStep,
+    MovementPattern,
+    Status,
+    dose_in_words,
+)
 from routines import safety
 from routines.models import (
+    WEEK_PAGE_EXERCISE_FIELDS,
     HealthProfile,
     Review,
     Routine,
@@ -100,6 +108,60 @@ class CatalogueTables:
         self._patterns: dict[int, frozenset[str]] = {}
         self._alternatives: dict[int, tuple[Alternative, ...]] = {}
         self._rules: dict[str, safety.PatternRule] | None = None
+        self._exercise_rows: dict[int, tuple] = {}
+        self._steps: dict[int, tuple[str, ...]] = {}
+        self._visible_by_slug: dict[str, int | None] = {}
+
+    def exercises(self, exercise_ids: Iterable[int]) -> dict[int, Exercise]:
+        """{pk: Exercise} with the fields a week and its printed sheet show
+        (WEEK_PAGE_EXERCISE_FIELDS): one query for those not read yet, none otherwise.
+        New instances on every call, so a page may change its own."""
+        ids = set(exercise_ids)
+        self._read_exercises(ids - self._exercise_rows.keys())
+        rows = self._exercise_rows
+        return {
+            pk: Exercise.from_db(DEFAULT_DB_ALIAS, _EXERCISE_COLUMNS, rows[pk])
+            for pk in ids
+            if pk in rows
+        }
+
+    def visible_exercise(self, slug: str) -> Exercise | None:
+        """The published or retired exercise with this slug (as exercises() gives it)."""
+        if slug not in self._visible_by_slug:
+            row = (
+                Exercise.objects.visible()
+                .filter(slug=slug)
+                .values_list(*_EXERCISE_COLUMNS)
+                .first()
+            )
+            if row is not None:
+                self._exercise_rows[row[0]] = row
+            self._visible_by_slug[slug] = row[0] if row else None
+        pk = self._visible_by_slug[slug]
+        return None if pk is None else self.exercises([pk])[pk]
+
+    def steps(self, exercise_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+        """{pk: the texts of its steps, in order}: one query for those not read yet."""
+        ids = set(exercise_ids)
+        missing = ids - self._steps.keys()
+        if missing:
+            found = defaultdict(list)
+            for exercise_id, order, pk, text in (
+                ExerciseStep.objects.filter(exercise_id__in=missing)
+                .order_by()
+                .values_list("exercise_id", "order", "pk", "text")
+            ):
+                found[exercise_id].append((order, pk, text))
+            for pk in missing:
+                self._steps[pk] = tuple(text for _, _, text in sorted(found[pk]))
+        return {pk: self._steps[pk] for pk in ids}
+
+    def _read_exercises(self, ids):
+        if ids:
+            for row in Exercise.objects.filter(pk__in=ids).values_list(
+                *_EXERCISE_COLUMNS
+            ):
+                self._exercise_rows[row[0]] = row
 
     def safety_data(self, exercise_ids: Iterable[int]) -> SafetyData:
         """At most two queries (none for exercises already read), whatever their number."""
@@ -154,6 +216,13 @@ class CatalogueTables:
             self._patterns[pk] = frozenset(found.get(pk, ()))
 
 
+# The columns CatalogueTables.exercises() reads, in the model's order (Model.from_db needs it).
+_EXERCISE_COLUMNS = tuple(
+    field.attname
+    for field in Exercise._meta.concrete_fields
+    if field.primary_key or field.name in WEEK_PAGE_EXERCISE_FIELDS
+)
+
 _tables = CatalogueTables("")
 
 
@@ -173,6 +242,16 @@ def forget_catalogue_tables() -> None:
     """Drop this process's tables (tests that roll the database back use this)."""
     global _tables
     _tables = CatalogueTables("")
+
+
+def week_items(items, owner_id: int, tables: CatalogueTables) -> list[RoutineItem]:
+    """`items` (a queryset of RoutineItem.objects.for_week_page()) as a list in week
+    order, each with its exercise from `tables` and its people (see with_people)."""
+    items = items.week_list(owner_id)
+    exercises = tables.exercises({item.exercise_id for item in items})
+    for item in items:
+        item.exercise = exercises[item.exercise_id]
+    return items
 
 
 def safety_data(exercise_ids: Iterable[int]) -> SafetyData:
@@ -432,13 +511,14 @@ def routine_checks(user, profile, *, with_therapist, routines=None, tables=None)
     number of queries: {routine: WeekCheck}. `tables`: see check_items."""
     if routines is None:
         routines = list(Routine.objects.owned_by(user).select_related("created_by"))
-    all_items = (
+    tables = tables or catalogue_tables()
+    all_items = week_items(
         RoutineItem.objects.owned_by(user)
         .filter(routine__in=[routine.pk for routine in routines])
-        .for_week_page()
-        .week_list(user.pk)
+        .for_week_page(),
+        user.pk,
+        tables,
     )
-    tables = tables or catalogue_tables()
     data = tables.safety_data(item.exercise_id for item in all_items)
     rules = tables.rules()
     items = defaultdict(list)

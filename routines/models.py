@@ -401,6 +401,8 @@ WEEK_PAGE_ITEM_FIELDS = [
     "reviewed_at",
     *(f"{person}_id" for person in ("added_by", "changed_by", "reviewed_by")),
 ]
+# What a week and its printed sheet show of each exercise (routines.checking.CatalogueTables
+# keeps these per process, so the week's items are read without a join).
 WEEK_PAGE_EXERCISE_FIELDS = [
     "name",
     "slug",
@@ -409,6 +411,8 @@ WEEK_PAGE_EXERCISE_FIELDS = [
     "strengthening",
     "trains_balance",
     "load_threshold_kg",
+    "cautions",
+    "position",
 ]
 
 
@@ -418,28 +422,16 @@ class RoutineItemQuerySet(models.QuerySet):
         return self.select_related("exercise", "added_by", "changed_by", "reviewed_by")
 
     def for_week_page(self):
-        """for_week(), without the columns the week page never shows (it is the busiest page),
-        and without the people: give the items to with_people()."""
-        return self.select_related("exercise").only(
-            *WEEK_PAGE_ITEM_FIELDS,
-            *(f"exercise__{name}" for name in WEEK_PAGE_EXERCISE_FIELDS),
-        )
-
-    def for_printed_sheet(self):
-        """for_week_page(), and what the sheet adds: each exercise's cautions and position."""
-        return self.for_week_page().only(
-            *WEEK_PAGE_ITEM_FIELDS,
-            *(f"exercise__{name}" for name in WEEK_PAGE_EXERCISE_FIELDS),
-            "exercise__cautions",
-            "exercise__position",
-        )
+        """The columns a week and its printed sheet show of the items (the busiest pages),
+        without their exercises or people: give them to checking.week_items()."""
+        return self.only(*WEEK_PAGE_ITEM_FIELDS)
 
     def owned_by(self, user):
         return self.filter(routine__owner=user, routine__is_template=False)
 
     def week_list(self, owner_id):
-        """These items (for_week_page() or for_printed_sheet()) as a list in week order
-        (Meta.ordering), with who added, changed or reviewed them (with_people).
+        """These items as a list in week order (Meta.ordering), with who added, changed or
+        reviewed them (with_people).
 
         Sorted in Python rather than by SQL: a week is at most a few hundred rows, and
         Django takes longer to compile an ORDER BY of three columns than Python takes to

@@ -267,7 +267,7 @@ class ExerciseSheet:
     exercise: object
     findings: list[ShownFinding]
     alternatives: list
-    steps: list = field(default_factory=list)
+    steps: tuple[str, ...] = ()  # the texts, in order
 
 
 def exercise_sheets(days: list[ShownDay]) -> list[ExerciseSheet]:

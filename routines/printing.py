@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from catalogue.models import FLOOR_TRANSFER_SLUG, Exercise
+from catalogue.models import FLOOR_TRANSFER_SLUG
 from routines import safety
 
 
@@ -42,10 +42,10 @@ class PrintedSheet:
         )
 
 
-def sheet_context(days, sheets) -> dict:
-    """`sheets` wrapped for printing, and the floor-transfer exercise when the week has a
-    floor exercise and does not hold it already (its steps are fetched with the sheets'). At
-    most one query."""
+def sheet_context(days, sheets, tables) -> dict:
+    """`sheets` wrapped for printing, and the floor-transfer exercise (from the catalogue's
+    `tables`, checking.CatalogueTables) when the week has a floor exercise and does not hold
+    it already. At most one query."""
     printed = []
     for sheet in sheets:
         entry = PrintedSheet(
@@ -71,7 +71,5 @@ def sheet_context(days, sheets) -> dict:
     if FLOOR_TRANSFER_SLUG not in in_week and any(
         sheet.exercise.starts_on_floor for sheet in sheets
     ):
-        floor_transfer = (
-            Exercise.objects.visible().filter(slug=FLOOR_TRANSFER_SLUG).first()
-        )
+        floor_transfer = tables.visible_exercise(FLOOR_TRANSFER_SLUG)
     return {"sheets": printed, "floor_transfer": floor_transfer}

@@ -1,5 +1,4 @@
 import hashlib
-from collections import defaultdict
 from contextlib import suppress
 from functools import wraps
 from operator import attrgetter
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bonefit.jinja2 import render_fragment
-from catalogue.models import Exercise, ExerciseStep, Status
+from catalogue.models import Exercise, Status
 from routines import checking, picking, presenting, printing
 from routines.forms import (
     ConfirmDangerForm,
@@ -171,16 +170,12 @@ def _bad_token():
     )
 
 
-def _week_context(routine, items, *, with_therapist, catalogue_version=None):
+def _week_context(routine, items, *, with_therapist, tables):
     """What the week fragments show of `routine`, whose `items` were loaded with
-    for_week_page() (or for_printed_sheet()) and with_people(). `catalogue_version`, when
-    the caller has just read it, saves reading it again."""
+    checking.week_items() from the catalogue's `tables`."""
     profile = HealthProfile.of_owner(routine)
     check = checking.check_items(
-        profile,
-        items,
-        with_therapist=with_therapist,
-        tables=checking.catalogue_tables(catalogue_version),
+        profile, items, with_therapist=with_therapist, tables=tables
     )
     days = presenting.week_days(check)
     return {
@@ -230,9 +225,12 @@ def routine_detail(request, routine):
     key = _week_fragment_key(request, routine, profile, bool(links), version)
     week_html = cache.get(key)
     if week_html is None:
-        items = routine.items.for_week_page().week_list(routine.owner_id)
+        tables = checking.catalogue_tables(version)
+        items = checking.week_items(
+            routine.items.for_week_page(), routine.owner_id, tables
+        )
         context = _week_context(
-            routine, items, with_therapist=bool(links), catalogue_version=version
+            routine, items, with_therapist=bool(links), tables=tables
         )
         week_html = render_fragment("routines/_week.html", context, request)
         cache.set(key, week_html, 60 * 60)  # pickled as SafeString, so still safe
@@ -282,22 +280,19 @@ def print_page(request, routine, *, back_url):
 
 def print_context(routine, *, back_url):
     links = care_links_of(routine.owner)
-    items = routine.items.for_printed_sheet().week_list(routine.owner_id)
-    context = _week_context(routine, items, with_therapist=bool(links))
+    tables = checking.catalogue_tables()
+    items = checking.week_items(routine.items.for_week_page(), routine.owner_id, tables)
+    context = _week_context(routine, items, with_therapist=bool(links), tables=tables)
     sheets = presenting.exercise_sheets(context["days"])
-    context.update(printing.sheet_context(context["days"], sheets))
+    context.update(printing.sheet_context(context["days"], sheets, tables))
     floor_transfer = context["floor_transfer"]
-    steps = defaultdict(list)
-    printed = [s.exercise.pk for s in sheets]
+    printed = [sheet.exercise.pk for sheet in sheets]
     if floor_transfer:
         printed.append(floor_transfer.pk)
-    for step in ExerciseStep.objects.filter(exercise_id__in=printed).order_by(
-        "exercise_id", "order", "pk"
-    ):
-        steps[step.exercise_id].append(step)
+    steps = tables.steps(printed)
     for sheet in sheets:
         sheet.steps = steps[sheet.exercise.pk]
-    context["floor_transfer_steps"] = steps[floor_transfer.pk] if floor_transfer else []
+    context["floor_transfer_steps"] = steps[floor_transfer.pk] if floor_transfer else ()
     context.update(
         printed_on=timezone.localdate(),
         links=links,

@@ -311,6 +311,27 @@ def test_printed_sheet_prints_the_floor_transfer_once_and_no_unconfirmed_steps(
     assertNotContains(response, "Steps not printed")
 
 
+def test_printed_sheet_shows_steps_changed_after_it_was_printed(
+    patient_client, floor_week
+):
+    """The process keeps each exercise's steps for the catalogue's version: a step added,
+    changed or removed anywhere (not only through the admin) moves that version."""
+    from catalogue.models import ExerciseStep
+
+    routine, _ = floor_week
+    url = f"/routines/{routine.pk}/print/"
+    assertContains(patient_client.get(url), "Lift your hips.", count=1)
+    step = ExerciseStep.objects.get(text="Lift your hips.")
+    step.text = "Lift your hips slowly."
+    step.save()
+    ExerciseStep.objects.create(exercise=step.exercise, order=9, text="Breathe out.")
+    response = patient_client.get(url)
+    assertContains(response, "Lift your hips slowly.", count=1)
+    assertContains(response, "Breathe out.", count=1)
+    step.delete()
+    assertNotContains(patient_client.get(url), "Lift your hips slowly.")
+
+
 def test_printed_sheet_without_floor_work_has_no_floor_transfer(
     patient_client, patient, patterns
 ):
