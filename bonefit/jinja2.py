@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, StrictUndefined, Undefined
 
-from bonefit.links import reverse_fast
+from bonefit.links import link_maker, reverse_fast
 from routines.presenting import finding_box
 
 
@@ -55,6 +55,7 @@ def render_fragment(template_name, context, request):
     Django's Jinja2 backend returns a plain str; this one was rendered with autoescaping on
     (every value in it escaped), so it is marked safe here, and only here.
     """
+    context = {"link": link_maker(), **context}
     return mark_safe(render_to_string(template_name, context, request=request))  # noqa: S308
 
 

@@ -199,7 +199,8 @@ def _week_fragment_key(request, routine, profile, with_therapist, catalogue_vers
     severities) by its version, and the CSRF secret because the fragment's forms carry a
     token.
     """
-    get_token(request)
+    if "CSRF_COOKIE" not in request.META:
+        get_token(request)  # a first visit: make the secret the fragment's forms carry
     inputs = (
         routine.pk,
         routine.content_version,

@@ -6,7 +6,7 @@ import pytest
 from django.template import engines
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
-from bonefit.links import reverse_fast
+from bonefit.links import link_maker, reverse_fast
 
 ITEM_VIEWS = [
     "routines:item_edit",
@@ -46,6 +46,27 @@ def test_links_follow_the_script_prefix():
     finally:
         clear_script_prefix()
     assert reverse_fast("routines:item_edit", 1, 2) == "/routines/1/items/2/"
+
+
+def test_a_fragments_links_use_the_prefix_of_its_request(patient_client, patient):
+    """render_fragment reads the script prefix once (link_maker); under a prefix, every
+    link of the week and its exercises' pages carry it."""
+    from tests.factories import make_exercise, make_item, make_routine
+
+    routine = make_routine(owner=patient)
+    make_item(routine, make_exercise(name="Bridge", slug="bridge"), day=2)
+    set_script_prefix("/bonefit/")  # as a WSGI server under /bonefit sets it
+    try:
+        page = patient_client.get(f"/routines/{routine.pk}/").content.decode()
+    finally:
+        clear_script_prefix()
+    assert f'href="/bonefit/routines/{routine.pk}/items/' in page
+    assert 'href="/bonefit/catalogue/bridge/"' in page
+    assert f'href="/routines/{routine.pk}/items/' not in page
+    maker = link_maker()  # outside a request: the default prefix
+    assert maker("routines:item_move", 1, 2, "up") == reverse(
+        "routines:item_move", args=(1, 2, "up")
+    )
 
 
 def test_unusual_arguments_are_left_to_reverse():
