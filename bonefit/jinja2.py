@@ -59,6 +59,20 @@ def render_fragment(template_name, context, request):
     return mark_safe(render_to_string(template_name, context, request=request))  # noqa: S308
 
 
+class LazyFragment:
+    """render_fragment() put off until a Django template shows it: inside a `{% cache %}`
+    block, only when the cached copy is missing, so a hit runs no query for it either.
+    `context` is a function returning the fragment's context."""
+
+    def __init__(self, template_name, context, request):
+        self.template_name, self.context, self.request = template_name, context, request
+
+    def __html__(self):
+        return render_fragment(self.template_name, self.context(), self.request)
+
+    __str__ = __html__
+
+
 class FormRenderer(BaseRenderer):
     """Form widgets through Jinja2 (Django ships its widget templates for both engines),
     and any widget template only Django's engine has (the admin's) through that one.

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
+from bonefit.jinja2 import LazyFragment
 from catalogue.forms import ExerciseFilterForm
 from catalogue.models import Exercise, Severity
 
@@ -43,6 +44,11 @@ def exercise_list(request):
         "cache_key": cache_key,
         "cache_seconds": cache_seconds,
     }
+    context["cards_html"] = LazyFragment(
+        "catalogue/_exercise_cards.html",
+        lambda: {"exercises": context["page"].object_list},
+        request,
+    )
     return render(request, "catalogue/exercise_list.html", context)
 
 
