@@ -443,11 +443,11 @@ class RoutineItemQuerySet(models.QuerySet):
 ITEM_PEOPLE = ("added_by", "changed_by", "reviewed_by")
 
 
-def with_people(items, owner_id):
-    """`items` (a list) with who added, changed or reviewed them loaded, where that is not
-    their owner: one query, or none when the owner did everything (the usual case). The
-    week shows only therapists' names (presenting.ShownItem)."""
-    wanted = {getattr(item, f"{role}_id") for item in items for role in ITEM_PEOPLE}
+def with_people(items, owner_id, roles=ITEM_PEOPLE):
+    """`items` (a list) with who added, changed or reviewed them (or other `roles`) loaded,
+    where that is not their owner: one query, or none when the owner did everything (the
+    usual case). The pages show only therapists' names (presenting.ShownItem)."""
+    wanted = {getattr(item, f"{role}_id") for item in items for role in roles}
     wanted -= {None, owner_id}
     if wanted:
         people = (
@@ -456,7 +456,7 @@ def with_people(items, owner_id):
             .in_bulk(wanted)
         )
         for item in items:
-            for role in ITEM_PEOPLE:
+            for role in roles:
                 person = people.get(getattr(item, f"{role}_id"))
                 if person is not None:
                     setattr(item, role, person)

@@ -2,6 +2,7 @@ import hashlib
 from contextlib import suppress
 from functools import wraps
 from operator import attrgetter
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -31,6 +32,7 @@ from routines.models import (
     StaleEdit,
     TokenUsedElsewhere,
     Weekday,
+    with_people,
 )
 from routines.picking import requested_day as _requested_day
 
@@ -85,18 +87,29 @@ def care_links_of(patient):
     return sorted(links, key=attrgetter("started_at", "pk"), reverse=True)
 
 
+class RoutineRow(NamedTuple):
+    """One routine of the routine list (an object, not a dict: Jinja2 reads attributes
+    first, and a dict key only after a failed attribute lookup)."""
+
+    routine: Routine
+    summary: checking.RoutineSummary
+    made_by_therapist: bool
+
+
 @require_GET
 def routine_list(request):
     profile = HealthProfile.for_user(request.user)
     links = care_links_of(request.user)
-    routines = list(Routine.objects.owned_by(request.user).select_related("created_by"))
+    routines = with_people(
+        list(Routine.objects.owned_by(request.user)), request.user.pk, ("created_by",)
+    )
     summaries = _routine_summaries(request.user, routines, profile, bool(links))
     rows = [
-        {
-            "routine": routine,
-            "summary": summaries[routine.pk],
-            "made_by_therapist": routine.created_by_id not in (None, request.user.pk),
-        }
+        RoutineRow(
+            routine,
+            summaries[routine.pk],
+            made_by_therapist=routine.created_by_id not in (None, request.user.pk),
+        )
         for routine in routines
     ]
     rows_html = render_fragment(
