@@ -55,10 +55,11 @@ RoutineItem.objects.bulk_create(
 Routine.objects.create(owner=user, name="Adding here")  # POST add item grows this one
 print(routine.pk, Routine.objects.get(name="Adding here").pk)
 """
-# Week queries: session, user, routine, the care links, the catalogue version (the cache
-# key), the items, and (once per process and catalogue version) the items' alternatives
-# and patterns and the therapists' rules.
-TARGETS = {"safety_60_ms": 1.0, "week_kb_gz": 100, "week_queries": 9}
+# Week queries, counted for a first visit after a catalogue change: session, user,
+# routine, the care links, the catalogue version (the cache key), the items, and (once per
+# process and catalogue version) the items' exercises, alternatives and patterns and the
+# therapists' rules. A warm process runs six.
+TARGETS = {"safety_60_ms": 1.0, "week_kb_gz": 100, "week_queries": 10}
 # Median ratio to the floor, checked on SQLite (the default deployment); PostgreSQL is
 # reported beside it. Cached: issue 6; uncached: issue 15.
 RATIO_TARGETS = {
