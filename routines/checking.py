@@ -8,6 +8,7 @@ of the app, and the catalogue changes far less often than the routines do.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ class CatalogueTables:
 
     def __init__(self, version: str):
         self.version = version
+        self.read_at = time.monotonic()
         self._patterns: dict[int, frozenset[str]] = {}
         self._alternatives: dict[int, tuple[Alternative, ...]] = {}
         self._rules: dict[str, safety.PatternRule] | None = None
@@ -226,6 +228,11 @@ _EXERCISE_COLUMNS = tuple(
 _tables = CatalogueTables("")
 
 
+# However quiet the catalogue, each process reads its tables afresh this often: a change
+# that moves no version (raw SQL run by hand on the database) is seen within this time.
+TABLES_MAX_AGE_SECONDS = 10 * 60
+
+
 def catalogue_tables(version: str | None = None) -> CatalogueTables:
     """This process's CatalogueTables for the catalogue as it is now (one cheap query for
     its version, unless the caller has just read it)."""
@@ -233,7 +240,10 @@ def catalogue_tables(version: str | None = None) -> CatalogueTables:
     if version is None:
         version = Exercise.objects.catalogue_version()
     tables = _tables
-    if tables.version != version:
+    if (
+        tables.version != version
+        or time.monotonic() - tables.read_at > TABLES_MAX_AGE_SECONDS
+    ):
         tables = _tables = CatalogueTables(version)
     return tables
 

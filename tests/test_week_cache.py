@@ -191,3 +191,25 @@ def test_a_warm_process_reads_the_catalogue_tables_once(patient_client, week):
     )
     assert not any('"catalogue_exercise"."name"' in sql for sql in again)
     assert len(again) == len(read) - 4
+
+
+def test_a_change_that_moves_no_version_is_seen_within_ten_minutes(
+    patient_client, week, monkeypatch
+):
+    """Raw SQL on the database (here a queryset update, which stamps nothing) leaves the
+    catalogue's version as it was; each process still reads its tables afresh every ten
+    minutes."""
+    import time
+
+    from django.core.cache import cache
+
+    from routines import checking
+
+    assertContains(patient_client.get(week["url"]), "Twisting your spine")
+    MovementPattern.objects.filter(code="SPINAL_TWIST").update(message="Turn gently.")
+    cache.clear()  # the fragment's own cache expires too; this is about the tables
+    assertContains(patient_client.get(week["url"]), "Twisting your spine")
+    later = time.monotonic() + checking.TABLES_MAX_AGE_SECONDS + 1
+    monkeypatch.setattr(checking.time, "monotonic", lambda: later)
+    cache.clear()
+    assertContains(patient_client.get(week["url"]), "Turn gently.")
