@@ -95,13 +95,15 @@ class SafetyData:
 
 
 class CatalogueTables:
-    """The catalogue's safety tables as of one catalogue version: each exercise's movement
-    patterns and safer alternatives, and the therapists' pattern rules.
+    """The catalogue's tables as of one catalogue version: each exercise's movement
+    patterns and safer alternatives, the therapists' pattern rules, and what a week and
+    its printed sheet show of each exercise (its fields and steps).
 
     Every week, printed sheet and item form needs them, and they change only when a
     therapist edits the catalogue, so each process keeps them (catalogue_tables()) for as
-    long as Exercise.objects.catalogue_version() stays the same, and reads only the
-    exercises it has not seen yet. Bounded by the size of the catalogue.
+    long as Exercise.objects.catalogue_version() stays the same (and at most
+    TABLES_MAX_AGE_SECONDS), and reads only the exercises it has not seen yet. Bounded by
+    the size of the catalogue.
     """
 
     def __init__(self, version: str):

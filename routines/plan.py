@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from catalogue.models import Equipment, dose_in_words
 from routines import checking, progression, safety, targets
-from routines.models import HealthProfile, PlanSettings, RoutineItem, SessionLog
+from routines.models import (
+    CareLink,
+    HealthProfile,
+    PlanSettings,
+    RoutineItem,
+    SessionLog,
+)
 
 HISTORY_WEEKS = 12
 # Logs older than this cannot be among an item's last three sessions that still count.
@@ -81,6 +87,7 @@ class DayItem:
     item: RoutineItem | None  # None: logged, but no longer planned on the day
     log: SessionLog | None = None
     errors: list[str] = field(default_factory=list)
+    hold: str | None = None  # why the patient must not do it now (items_on_hold)
 
     @property
     def done(self):
@@ -127,6 +134,40 @@ class TodayPage:
         return [offer for offers in self.offers.values() for offer in offers]
 
 
+WAITING = (
+    "Waiting for your therapist: marked Danger for you. Please do not do it until your "
+    "therapist approves it."
+)
+NOT_CONFIRMED = (
+    "Marked Danger for you and not yet confirmed. Please do not do it until you have "
+    "talked to your therapist and confirmed it on your week, or choose a safer exercise."
+)
+ADVISED_AGAINST = (
+    "Your therapist advised against this exercise. Please do not do it: change or remove "
+    "it on your week."
+)
+
+
+def items_on_hold(user, items, *, profile=None, tables=None) -> dict[int, str]:
+    """{item id: why not to do it now} for the items of `user`'s routine (their exercise
+    selected) that the week page tells the patient not to do: a danger still waiting for
+    the therapist or for the patient's confirmation, or one the therapist advised against.
+    Queries: whether a therapist shares, and unless given the profile and the catalogue's
+    version (and its tables the first time)."""
+    profile = profile or HealthProfile.for_user(user)
+    with_therapist = CareLink.objects.has_therapist(user.pk)
+    check = checking.check_items(
+        profile,
+        items,
+        with_therapist=with_therapist,
+        tables=tables or checking.catalogue_tables(),
+    )
+    hold = {item.pk: ADVISED_AGAINST for item in check.items_advised_against()}
+    waiting = WAITING if with_therapist else NOT_CONFIRMED
+    hold |= {item.pk: waiting for item in check.items_to_confirm()}
+    return hold
+
+
 def today_page(user, settings: PlanSettings, day: date, today: date) -> TodayPage:
     """The items of `day` in the followed routine, their logs, and the steps up on offer.
 
@@ -154,8 +195,17 @@ def today_page(user, settings: PlanSettings, day: date, today: date) -> TodayPag
         .order_by("pk")
     )
     on_day = {log.item_id: log for log in day_logs if log.item_id is not None}
+    profile = HealthProfile.for_user(user)
+    tables = checking.catalogue_tables()
+    # The safety data of the items and of their next steps up, read (when this process
+    # has not yet) in one go for both uses below.
+    tables.safety_data(
+        {item.exercise_id for item in items}
+        | {item.exercise.harder_version_id for item in items} - {None}
+    )
+    hold = items_on_hold(user, items, profile=profile, tables=tables)
     page.items = [
-        DayItem(item, on_day.pop(item.pk, None))
+        DayItem(item, on_day.pop(item.pk, None), hold=hold.get(item.pk))
         for item in items
         if item.day == day.weekday()
     ]
@@ -164,11 +214,13 @@ def today_page(user, settings: PlanSettings, day: date, today: date) -> TodayPag
         for log in day_logs
         if log.item_id is None or log.item_id in on_day
     ]
-    page.offers = offers_for(user, items, logs)
+    page.offers = offers_for(user, items, logs, profile=profile, tables=tables)
     return page
 
 
-def offers_for(user, items, logs) -> dict[int, list[Offer]]:
+def offers_for(
+    user, items, logs, *, profile=None, tables=None
+) -> dict[int, list[Offer]]:
     """{item id: steps up on offer}; `logs` newest first, items with harder_version selected."""
     ratings = defaultdict(list)
     for log in logs:
@@ -178,13 +230,13 @@ def offers_for(user, items, logs) -> dict[int, list[Offer]]:
     ]
     if not candidates:
         return {}
-    profile = HealthProfile.for_user(user).as_facts()
+    profile = (profile or HealthProfile.for_user(user)).as_facts()
     exercises = {item.exercise_id: item.exercise for item in candidates}
     for item in candidates:
         harder = item.exercise.harder_version
         if harder is not None and harder.is_published:
             exercises[harder.pk] = harder
-    tables = checking.catalogue_tables()
+    tables = tables or checking.catalogue_tables()
     data = tables.safety_data(exercises)
     rules = tables.rules()
     offers = {}

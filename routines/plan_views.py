@@ -101,8 +101,13 @@ def _log_form(request, form_class, day):
 
 @require_POST
 def log_done(request, day):
-    form, _, day, today_ = _log_form(request, LogForm, day)
+    form, settings, day, today_ = _log_form(request, LogForm, day)
     item = form.cleaned_data["item"]
+    hold = plan.items_on_hold(request.user, [item]).get(item.pk)
+    if (
+        hold
+    ):  # the page shows no Done button for it: a stale page or a hand-made request
+        return _render_today(request, settings, day, today_, errors={item.pk: [hold]})
     _, created = SessionLog.mark_done(item=item, day=day)
     if created:
         messages.success(request, f"Well done! {item.exercise.name} is marked done.")
@@ -365,6 +370,9 @@ def tick_sheet(request):
         .select_related("exercise")
         .order_by("day", "position", "pk")
     )
+    hold = plan.items_on_hold(request.user, items)
+    for item in items:
+        item.hold = hold.get(item.pk)
     monday = targets.monday_of(settings.today())
     weeks = [monday + timedelta(weeks=n) for n in range(4)]
     return render(

@@ -195,12 +195,17 @@ def _week_context(routine, items, *, with_therapist, tables):
         profile, items, with_therapist=with_therapist, tables=tables
     )
     days = presenting.week_days(check)
+    # The totals count what the patient may do now: not a danger still waiting for a
+    # confirmation or for the therapist, nor one the therapist advised against.
+    held = {item.pk for item in check.items_to_confirm()}
+    held |= {item.pk for item in check.items_advised_against()}
     return {
         "routine": routine,
         "profile": profile,
         "days": days,
         "summary": presenting.week_summary(days),
-        "totals": presenting.week_totals(items),
+        "totals": presenting.week_totals([i for i in items if i.pk not in held]),
+        "totals_leave_out": len(held),
         "week_findings": presenting.week_findings(check),
         "counts": check.counts,
         "item_count": len(items),

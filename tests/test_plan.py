@@ -498,9 +498,10 @@ def test_history_and_today_query_counts_do_not_grow_with_logs_or_items(
         log_easy(item, 14)
     big = {url: count(url) for url in ("/today/", "/history/")}
     assert big == small
-    # session, user, plan settings + routine, items, logs, profile, safety data (2),
-    # rules (1): never one per item or log.
-    assert small["/today/"] <= 10
+    # session, user, plan settings + routine, items, logs (2), profile, whether a
+    # therapist shares (for the items on hold), the catalogue's version and, this first
+    # time, its safety data (2) and rules (1): never one per item or log.
+    assert small["/today/"] <= 12
 
 
 # Plan settings and the calendar feed
@@ -817,3 +818,64 @@ def test_history_charts_have_round_scales_and_a_summary_beside_them(
     )
     svg = page.html.select_one('svg[data-chart="minutes"]')
     assert "chart-minutes-summary" in svg["aria-describedby"]
+
+
+# Items the week says not to do are never offered as done
+
+
+@pytest.fixture
+def sit_up(patient, following):
+    exercise = make_exercise(name="Sit-up", slug="sit-up", patterns=["SPINAL_FLEXION"])
+    return make_item(following, exercise, day=THURSDAY.weekday(), sets=1, reps=10)
+
+
+def test_a_danger_not_yet_confirmed_has_no_done_button_until_confirmed(
+    app, patient, sit_up
+):
+    page = app.get("/today/", user=patient)
+    article = page.html.select_one(f"#item-{sit_up.pk}")
+    assert "Not yet:" in article.get_text()
+    assert "not yet confirmed" in article.get_text()
+    assert f"done-{sit_up.pk}" not in page.forms
+    assert f"done-{item_of(sit_up.routine, 'Brisk walking').pk}" in page.forms
+    # a stale page, or a request made by hand: refused in plain words, nothing logged
+    refused = app.post(
+        "/today/2026-11-26/done/",
+        {
+            "item": sit_up.pk,
+            "csrfmiddlewaretoken": page.forms[0]["csrfmiddlewaretoken"].value,
+        },
+        status=400,
+    )
+    assert "Please do not do it" in refused
+    assert not SessionLog.objects.filter(item=sit_up).exists()
+    sit_up.acknowledge({"SPINAL_FLEXION"}, version=sit_up.version)
+    page = app.get("/today/", user=patient)
+    page.forms[f"done-{sit_up.pk}"].submit().follow()
+    assert SessionLog.objects.filter(item=sit_up).exists()
+
+
+def test_a_danger_waiting_for_the_therapist_is_held_on_today_and_the_tick_sheet(
+    app, patient, sit_up, therapist
+):
+    from tests.factories import make_link
+
+    make_link(patient, therapist)
+    page = app.get("/today/", user=patient)
+    assert (
+        "Waiting for your therapist"
+        in page.html.select_one(f"#item-{sit_up.pk}").get_text()
+    )
+    assert f"done-{sit_up.pk}" not in page.forms
+    sheet = app.get("/plan/tick-sheet/", user=patient)
+    held = sheet.html.select_one(f"#tick-{sit_up.pk}").find_parent("section")
+    assert "Do not do this one yet." in held.get_text()
+    assert "☐" not in held.get_text()
+    squat = item_of(sit_up.routine, "Squat to chair")
+    assert (
+        sheet.html.select_one(f"#tick-{squat.pk}")
+        .find_parent("section")
+        .get_text()
+        .count("☐")
+        == 28
+    )

@@ -117,3 +117,28 @@ def test_weekly_totals_against_the_guidelines(app, patient, patterns):
     ]
     bars = [rect["width"] for rect in page.html.select(".totals rect.total-fill")]
     assert bars == ["53", "100", "50"]
+
+
+def test_weekly_totals_leave_out_dangers_not_to_be_done_yet(app, patient, patterns):
+    walk = make_exercise(name="Brisk walking", weight_bearing=True)
+    crunch = make_exercise(
+        name="Crunch",
+        weight_bearing=True,
+        strengthening=True,
+        patterns=["SPINAL_FLEXION"],
+    )
+    routine = make_routine(owner=patient)
+    make_item(routine, walk, day=0, reps=None, minutes=30)
+    held = make_item(routine, crunch, day=1, reps=None, minutes=60)
+    page = app.get(routine.get_absolute_url(), user=patient)
+    totals = [li.get_text(" ", strip=True) for li in page.html.select(".totals li")]
+    assert "30 of 150 minutes" in totals[0]
+    assert "0 of 2 days" in totals[1]
+    assert "Not counted: 1 exercise that is marked Danger and not to be done yet." in (
+        page.html.select_one(".week-summary").get_text(" ", strip=True)
+    )
+    held.acknowledge({"SPINAL_FLEXION"}, version=held.version)
+    page = app.get(routine.get_absolute_url(), user=patient)
+    totals = [li.get_text(" ", strip=True) for li in page.html.select(".totals li")]
+    assert "90 of 150 minutes" in totals[0]
+    assert "Not counted" not in page.text
