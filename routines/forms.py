@@ -305,13 +305,17 @@ class RoutineItemForm(forms.ModelForm):
             self.initial.setdefault("submission_token", uuid.uuid4())
         if isinstance(self.initial.get("day"), int):
             self.initial["day"] = safety.DAYS[self.initial["day"]]
-        for name, (low, high) in {
-            "sets": safety.SETS_RANGE,
-            "reps": safety.REPS_RANGE,
-            "minutes": safety.MINUTES_RANGE,
-        }.items():
+        for name, (low, high), what in (
+            ("sets", safety.SETS_RANGE, "Sets"),
+            ("reps", safety.REPS_RANGE, "Repetitions"),
+            ("minutes", safety.MINUTES_RANGE, "Minutes"),
+        ):
             self.fields[name].widget.attrs.update(
                 min=low, max=high, inputmode="numeric"
+            )
+            in_range = f"{what} must be between {low} and {high}."
+            self.fields[name].error_messages.update(
+                min_value=in_range, max_value=in_range
             )
         self.fields["load_kg"].widget.attrs.update(
             min=0, max=200, step="0.5", inputmode="decimal"
@@ -319,9 +323,10 @@ class RoutineItemForm(forms.ModelForm):
         self.fields["load_kg"].error_messages["max_decimal_places"] = (
             "Give the weight with at most one decimal place, for example 2.5."
         )
-        self.fields["load_kg"].error_messages["max_digits"] = (
-            "Weight must be between 0 and 200 kg."
-        )
+        for code in ("max_digits", "max_whole_digits", "min_value", "max_value"):
+            self.fields["load_kg"].error_messages[code] = (
+                "Weight must be between 0 and 200 kg."
+            )
         self.fields["version"].error_messages["required"] = (
             "This page is out of date. Please open the exercise again from your week."
         )
