@@ -95,7 +95,12 @@ class SignInView(auth_views.LoginView):
 
 @login_not_required
 def admin_login(request):
-    """The admin signs in through the same throttled page (and then the second step)."""
+    """The admin signs in through the same throttled page (and then the second step).
+
+    Someone already signed in gets here only when the admin refused their account: the
+    sign-in page would send them straight back (and round again), so they are told."""
+    if request.user.is_authenticated:
+        raise PermissionDenied("The catalogue's admin is for therapists.")
     return redirect_to_login(_safe_next(request, "admin:index"))
 
 

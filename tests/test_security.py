@@ -326,3 +326,12 @@ def test_403_page_is_plain_words(therapist_client):
     response = therapist_client.get("/admin/auth/user/")
     assertContains(response, "You cannot open this page", status_code=403)
     assert b"Traceback" not in response.content
+
+
+def test_a_patient_opening_the_admin_is_told_no_instead_of_going_round_in_circles(
+    patient_client,
+):
+    response = patient_client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert len(response.redirect_chain) == 1
+    assert "You cannot open this page" in response.content.decode()
