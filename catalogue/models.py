@@ -177,17 +177,20 @@ class ExerciseQuerySet(models.QuerySet):
         return self.filter(status__in=[Status.PUBLISHED, Status.RETIRED])
 
     def catalogue_version(self):
-        """Changes whenever an exercise or a movement pattern is added, saved or deleted.
-
-        The admin saves an exercise whenever its tags or alternatives change, so this also
-        covers those. One query.
+        """Changes whenever the catalogue does: CatalogueRevision counts every exercise,
+        movement pattern, step, tag or alternative saved or deleted through Django (in the
+        writer's own transaction, so neither the order of commits nor the hosts' clocks
+        matter), and the counts and latest `updated_at` catch the bulk writes that stamp
+        `updated_at` without sending signals. One query.
         """
         exercises = Exercise._meta.db_table
         patterns = MovementPattern._meta.db_table
+        revision = CatalogueRevision._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT COUNT(*), MAX(updated_at), "  # noqa: S608 - table names from our own models
-                f"(SELECT COUNT(*) FROM {patterns}), (SELECT MAX(updated_at) FROM {patterns}) "
+                f"(SELECT COUNT(*) FROM {patterns}), (SELECT MAX(updated_at) FROM {patterns}), "
+                f"(SELECT number FROM {revision} WHERE id = 1) "
                 f"FROM {exercises}"
             )
             return "|".join(str(value) for value in cursor.fetchone())
@@ -393,6 +396,7 @@ class Exercise(models.Model):
                 each.order = number
             ExerciseStep.objects.bulk_update(steps, ["order"])
             Exercise.objects.filter(pk=self.pk).update(updated_at=timezone.now())
+            CatalogueRevision.count_a_change()  # bulk_update sends no signal
         return True
 
     @property
@@ -438,13 +442,35 @@ class ExerciseStep(models.Model):
         return f"Step {self.order} of {self.exercise}"
 
 
-@receiver(post_save, sender=ExerciseStep, dispatch_uid="step-saved-version")
-@receiver(post_delete, sender=ExerciseStep, dispatch_uid="step-deleted-version")
-def _steps_change_the_catalogue_version(sender, instance, **kwargs):
-    """The printed sheet's steps are kept with the catalogue's version too: a step saved
-    or deleted anywhere stamps its exercise. (Bulk writes send no signal: move_step stamps
-    the exercise itself, and the starter catalogue saves each exercise it changes.)"""
-    Exercise.objects.filter(pk=instance.exercise_id).update(updated_at=timezone.now())
+class CatalogueRevision(models.Model):
+    """One row (id 1) counting the catalogue's changes: part of catalogue_version()."""
+
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"Catalogue revision {self.number}"
+
+    @classmethod
+    def count_a_change(cls):
+        """Inside the writer's transaction: the row stays locked until it commits, so two
+        changes committed in either order both move the number."""
+        if not cls.objects.filter(pk=1).update(number=F("number") + 1):
+            cls.objects.get_or_create(pk=1)  # the row was lost (a flushed database)
+
+
+for _model in (Exercise, MovementPattern, ExerciseStep):
+    post_save.connect(
+        lambda **kwargs: CatalogueRevision.count_a_change(),
+        sender=_model,
+        weak=False,
+        dispatch_uid=f"catalogue-revision-saved-{_model.__name__}",
+    )
+    post_delete.connect(
+        lambda **kwargs: CatalogueRevision.count_a_change(),
+        sender=_model,
+        weak=False,
+        dispatch_uid=f"catalogue-revision-deleted-{_model.__name__}",
+    )
 
 
 @receiver(
@@ -455,10 +481,7 @@ def _steps_change_the_catalogue_version(sender, instance, **kwargs):
 )
 def _tags_change_the_catalogue_version(sender, instance, action, **kwargs):
     """An exercise's movement patterns and alternatives are part of catalogue_version():
-    a change to them, from the admin or anywhere else (a shell, a command), stamps the
-    exercise (or the pattern) whose set changed, so every cache of the safety tables
-    keyed by the version is left behind."""
-    if action in ("post_add", "post_remove", "pre_clear"):
-        type(instance)._default_manager.filter(pk=instance.pk).update(
-            updated_at=timezone.now()
-        )
+    a change to them, from the admin or anywhere else (a shell, a command), is counted, so
+    every cache of the safety tables keyed by the version is left behind."""
+    if action in ("post_add", "post_remove", "post_clear"):
+        CatalogueRevision.count_a_change()

@@ -97,11 +97,15 @@ class SignInView(auth_views.LoginView):
 def admin_login(request):
     """The admin signs in through the same throttled page (and then the second step).
 
-    Someone already signed in gets here only when the admin refused their account: the
-    sign-in page would send them straight back (and round again), so they are told."""
+    A signed-in patient gets here when the admin refuses their account: the sign-in page
+    would send them straight back (and round again), so they are told. Signed-in staff
+    (a bookmarked admin sign-in link) go on to where they were going."""
+    target = _safe_next(request, "admin:index")
     if request.user.is_authenticated:
+        if request.user.is_active and request.user.is_staff:
+            return redirect(target)
         raise PermissionDenied("The catalogue's admin is for therapists.")
-    return redirect_to_login(_safe_next(request, "admin:index"))
+    return redirect_to_login(target)
 
 
 class SignOutView(auth_views.LogoutView):

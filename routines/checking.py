@@ -230,8 +230,10 @@ _EXERCISE_COLUMNS = tuple(
 _tables = CatalogueTables("")
 
 
-# However quiet the catalogue, each process reads its tables afresh this often: a change
-# that moves no version (raw SQL run by hand on the database) is seen within this time.
+# However quiet the catalogue, each process reads its tables afresh this often, and the
+# week fragments and routine summaries made from them are cached no longer: a change that
+# moves no version (a QuerySet.update() that stamps nothing, SQL run on the database by
+# hand) is seen within this time.
 TABLES_MAX_AGE_SECONDS = 10 * 60
 
 

@@ -29,9 +29,9 @@ def requested_day(request):
 def picker_context(request, profile):
     """The picker's search form, one page of exercises and the day, for `profile`'s owner.
 
-    Four queries whatever the size of the catalogue: the catalogue's version (for the
-    pattern rules), the count, the page
-    and the warning flags of the page's exercises. "Suitable" starts ticked for someone with a
+    Four queries whatever the size of the catalogue (five the first time this process
+    sees the catalogue's version): the version (for the pattern rules), the count, the
+    page and the warning flags of the page's exercises. "Suitable" starts ticked for someone with a
     profile; the hidden `filtered` field tells a first visit from a search that unticked it.
     """
     data = request.GET.copy()

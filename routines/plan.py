@@ -172,8 +172,9 @@ def today_page(user, settings: PlanSettings, day: date, today: date) -> TodayPag
     """The items of `day` in the followed routine, their logs, and the steps up on offer.
 
     Queries: the routine's items (1), the logs of the last weeks (1), the day's logs
-    with their exercises (1), the profile (1), safety data (2) and rules (1); none when
-    no routine is followed.
+    with their exercises (1), the profile (1), whether a therapist shares (1), the
+    catalogue's version (1) and, when this process has not read them yet, safety data
+    (2) and rules (1); none when no routine is followed.
     """
     page = TodayPage(settings=settings, day=day, today=today)
     if settings.routine_id is None:

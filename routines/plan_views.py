@@ -103,17 +103,21 @@ def _log_form(request, form_class, day):
 def log_done(request, day):
     form, settings, day, today_ = _log_form(request, LogForm, day)
     item = form.cleaned_data["item"]
-    hold = plan.items_on_hold(request.user, [item]).get(item.pk)
-    if (
-        hold
-    ):  # the page shows no Done button for it: a stale page or a hand-made request
-        return _render_today(request, settings, day, today_, errors={item.pk: [hold]})
+    if _on_hold(request, item):
+        return _render_today(request, settings, day, today_, errors={item.pk: []})
     _, created = SessionLog.mark_done(item=item, day=day)
     if created:
         messages.success(request, f"Well done! {item.exercise.name} is marked done.")
     else:
         messages.info(request, f"{item.exercise.name} was already marked done.")
     return redirect(_day_url(day, today_, f"item-{item.pk}"))
+
+
+def _on_hold(request, item):
+    """Whether the week tells the patient not to do `item` now: Today shows why instead
+    of a Done button, so a Done or answers sent for it come from a stale page or were
+    made by hand, and are refused (the page then shows the reason, with status 400)."""
+    return item.pk in plan.items_on_hold(request.user, [item])
 
 
 @require_POST
@@ -128,6 +132,9 @@ def log_undo(request, day):
 @require_POST
 def log_answers(request, day):
     form, settings, day, today_ = _log_form(request, AnswersForm, day)
+    if "item" in form.cleaned_data and _on_hold(request, form.cleaned_data["item"]):
+        item = form.cleaned_data["item"]
+        return _render_today(request, settings, day, today_, errors={item.pk: []})
     if not form.is_valid():
         item = form.cleaned_data["item"]
         return _render_today(

@@ -152,7 +152,10 @@ def _routine_summaries(user, routines, profile, with_therapist):
         made = {
             routine.pk: checking.RoutineSummary.of(c) for routine, c in checks.items()
         }
-        cache.set_many({keys[pk]: summary for pk, summary in made.items()}, 60 * 60)
+        cache.set_many(
+            {keys[pk]: summary for pk, summary in made.items()},
+            checking.TABLES_MAX_AGE_SECONDS,  # no older than the tables they come from
+        )
         summaries |= made
     return summaries
 
@@ -256,7 +259,8 @@ def routine_detail(request, routine):
             routine, items, with_therapist=bool(links), tables=tables
         )
         week_html = render_fragment("routines/_week.html", context, request)
-        cache.set(key, week_html, 60 * 60)  # pickled as SafeString, so still safe
+        # Pickled as SafeString, so still safe; no older than the tables it comes from.
+        cache.set(key, week_html, checking.TABLES_MAX_AGE_SECONDS)
     undo = _undo_to_offer(request, routine)
     return render(
         request,

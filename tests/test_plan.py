@@ -847,7 +847,18 @@ def test_a_danger_not_yet_confirmed_has_no_done_button_until_confirmed(
         },
         status=400,
     )
-    assert "Please do not do it" in refused
+    assert refused.text.count("not yet confirmed") == 1  # the reason, once
+    refused = app.post(
+        "/today/2026-11-26/answers/",
+        {
+            "item": sit_up.pk,
+            "feeling": "easy",
+            "hurt": "no",
+            "csrfmiddlewaretoken": page.forms[0]["csrfmiddlewaretoken"].value,
+        },
+        status=400,
+    )
+    assert "not yet confirmed" in refused
     assert not SessionLog.objects.filter(item=sit_up).exists()
     sit_up.acknowledge({"SPINAL_FLEXION"}, version=sit_up.version)
     page = app.get("/today/", user=patient)
@@ -869,7 +880,7 @@ def test_a_danger_waiting_for_the_therapist_is_held_on_today_and_the_tick_sheet(
     assert f"done-{sit_up.pk}" not in page.forms
     sheet = app.get("/plan/tick-sheet/", user=patient)
     held = sheet.html.select_one(f"#tick-{sit_up.pk}").find_parent("section")
-    assert "Do not do this one yet." in held.get_text()
+    assert "No boxes for this one: do not do it now." in held.get_text()
     assert "☐" not in held.get_text()
     squat = item_of(sit_up.routine, "Squat to chair")
     assert (

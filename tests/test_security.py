@@ -335,3 +335,11 @@ def test_a_patient_opening_the_admin_is_told_no_instead_of_going_round_in_circle
     assert response.status_code == 403
     assert len(response.redirect_chain) == 1
     assert "You cannot open this page" in response.content.decode()
+
+
+def test_signed_in_staff_following_an_admin_sign_in_link_go_on_to_the_admin(
+    admin_client,
+):
+    response = admin_client.get("/admin/login/?next=/admin/catalogue/exercise/")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/catalogue/exercise/"

@@ -134,7 +134,7 @@ def test_weekly_totals_leave_out_dangers_not_to_be_done_yet(app, patient, patter
     totals = [li.get_text(" ", strip=True) for li in page.html.select(".totals li")]
     assert "30 of 150 minutes" in totals[0]
     assert "0 of 2 days" in totals[1]
-    assert "Not counted: 1 exercise that is marked Danger and not to be done yet." in (
+    assert "Not counted: 1 exercise that is marked Danger and not to be done now." in (
         page.html.select_one(".week-summary").get_text(" ", strip=True)
     )
     held.acknowledge({"SPINAL_FLEXION"}, version=held.version)
