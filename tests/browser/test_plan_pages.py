@@ -134,3 +134,33 @@ def test_tick_sheet_pdf_holds_every_item_and_28_boxes_each(
     assert text.count("Brisk walking") == 3
     assert "Your therapist has the last word" in text
     assert "Log out" not in text
+
+
+def test_an_exercise_on_hold_reads_clearly_on_today_and_the_tick_sheet(
+    page, live_server, follower, artifacts
+):
+    from catalogue.models import Exercise
+
+    settings = PlanSettings.objects.get(user__username="dorothy")
+    sit_up = RoutineItem.objects.create(
+        routine=settings.routine,
+        exercise=Exercise.objects.get(slug="sit-up"),
+        day=settings.today().weekday(),
+        position=99,
+        sets=1,
+        reps=10,
+    )
+    log_in(page, live_server.url, "dorothy", PASSWORD)
+    failures = {}
+    for path in ("/today/", "/plan/tick-sheet/"):
+        page.goto(live_server.url + path)
+        page.screenshot(
+            path=artifacts / f"hold{path.replace('/', '-')}.png", full_page=True
+        )
+        if found := axe_violations(page):
+            failures[path] = found
+    page.goto(live_server.url + "/today/")
+    held = page.locator(f"#item-{sit_up.pk}")
+    assert held.get_by_text("not yet confirmed").is_visible()
+    assert held.get_by_role("button", name="Done").count() == 0
+    assert failures == {}, failures
