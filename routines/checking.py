@@ -355,6 +355,14 @@ class WeekCheck:
             )
         ]
 
+    def items_on_hold(self) -> set[int]:
+        """The ids of the items the week tells the patient not to do now: a danger still to
+        confirm or waiting for the therapist, or one the therapist advised against. The
+        week's totals, Today and the tick sheet leave them out."""
+        return {item.pk for item in self.items_to_confirm()} | {
+            item.pk for item in self.items_advised_against()
+        }
+
 
 def dangers_to_confirm(
     item: RoutineItem,

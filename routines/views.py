@@ -200,8 +200,7 @@ def _week_context(routine, items, *, with_therapist, tables):
     days = presenting.week_days(check)
     # The totals count what the patient may do now: not a danger still waiting for a
     # confirmation or for the therapist, nor one the therapist advised against.
-    held = {item.pk for item in check.items_to_confirm()}
-    held |= {item.pk for item in check.items_advised_against()}
+    held = check.items_on_hold()
     return {
         "routine": routine,
         "profile": profile,

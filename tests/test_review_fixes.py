@@ -32,6 +32,13 @@ def shared(patient):
     return therapist
 
 
+def _decide(item, decision, therapist, note=""):
+    """The therapist's decision on the sit-up's danger (as the clinic's review form saves it)."""
+    item.review(
+        decision, {"SPINAL_FLEXION"}, note=note, by=therapist, version=item.version
+    )
+
+
 def _week_with(patient, exercise, day=2):
     routine = make_routine(owner=patient, name="Strong week")
     item = make_item(routine, exercise, day=day)
@@ -43,13 +50,7 @@ def test_printed_sheet_keeps_the_steps_of_an_exercise_advised_against(
     patient_client, patient, sit_up, shared
 ):
     routine, item = _week_with(patient, sit_up)
-    item.review(
-        Review.ADVISED_AGAINST,
-        {"SPINAL_FLEXION"},
-        note="Not with your spine.",
-        by=shared,
-        version=item.version,
-    )
+    _decide(item, Review.ADVISED_AGAINST, shared, note="Not with your spine.")
     sheet = patient_client.get(f"/routines/{routine.pk}/print/").content.decode()
     assert "Curl up towards your knees." not in sheet
     assert "your therapist advised against this exercise (Wednesday)" in sheet
@@ -69,9 +70,7 @@ def test_printed_sheet_shows_the_steps_once_the_therapist_approves(
     patient_client, patient, sit_up, shared
 ):
     routine, item = _week_with(patient, sit_up)
-    item.review(
-        Review.APPROVED, {"SPINAL_FLEXION"}, note="", by=shared, version=item.version
-    )
+    _decide(item, Review.APPROVED, shared)
     sheet = patient_client.get(f"/routines/{routine.pk}/print/").content.decode()
     assert "Curl up towards your knees." in sheet
     assert "Steps not printed" not in sheet
@@ -82,20 +81,8 @@ def test_routine_list_counts_each_danger_once(patient_client, patient, sit_up, s
     approved = make_item(routine, sit_up, day=0)
     advised = make_item(routine, sit_up, day=2)
     make_item(routine, sit_up, day=4)  # waits for the therapist
-    approved.review(
-        Review.APPROVED,
-        {"SPINAL_FLEXION"},
-        note="",
-        by=shared,
-        version=approved.version,
-    )
-    advised.review(
-        Review.ADVISED_AGAINST,
-        {"SPINAL_FLEXION"},
-        note="",
-        by=shared,
-        version=advised.version,
-    )
+    _decide(approved, Review.APPROVED, shared)
+    _decide(advised, Review.ADVISED_AGAINST, shared)
     page = patient_client.get("/routines/").content.decode()
     assert "1 marked Danger waits for your therapist." in page
     assert "Your therapist advised against 1 exercise." in page
