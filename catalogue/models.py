@@ -66,6 +66,10 @@ class Position(models.TextChoices):
     WATER = "water", "In water"
 
 
+_CATEGORY_LABELS = dict(Category.choices)
+_POSITION_LABELS = dict(Position.choices)
+
+
 class Equipment(models.TextChoices):
     NONE = "none", "No equipment"
     SUPPORT = "support", "Counter, wall or sturdy chair"
@@ -383,6 +387,16 @@ class Exercise(models.Model):
 
     def get_absolute_url(self):
         return reverse_fast("catalogue:detail", self.slug)
+
+    # get_category_display() and get_position_display() rebuild the field's choices on
+    # every call; a page of cards asks two dozen times.
+    @property
+    def category_label(self):
+        return _CATEGORY_LABELS.get(self.category, self.category)
+
+    @property
+    def position_label(self):
+        return _POSITION_LABELS.get(self.position, self.position)
 
     def move_step(self, step, offset):
         """Swap `step` with the one before (-1) or after (+1) it; False at an end."""

@@ -142,7 +142,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     so a lock-out never keeps the real owner out."""
 
     post_reset_login = True
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    post_reset_login_backend = "bonefit.backends.ModelBackend"
     success_url = reverse_lazy("password_reset_complete")
 
     def form_valid(self, form):
@@ -276,7 +276,7 @@ def signup(request):
             user = form.save()
             HealthProfile.objects.create(user=user)
         signin.signed_up(request)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="bonefit.backends.ModelBackend")
         messages.success(
             request,
             "Welcome to BoneFit! Please tell us a little about your bones, so we can warn "

@@ -258,10 +258,9 @@ def forget_catalogue_tables() -> None:
     _tables = CatalogueTables("")
 
 
-def week_items(items, owner_id: int, tables: CatalogueTables) -> list[RoutineItem]:
-    """`items` (a queryset of RoutineItem.objects.for_week_page()) as a list in week
-    order, each with its exercise from `tables` and its people (see with_people)."""
-    items = items.week_list(owner_id)
+def week_items(items: list[RoutineItem], tables: CatalogueTables) -> list[RoutineItem]:
+    """`items` (of RoutineItem.objects.for_week_page(), in week order: week_list() or
+    Routine.items_for_week_page()), each with its exercise from `tables`."""
     exercises = tables.exercises({item.exercise_id for item in items})
     for item in items:
         item.exercise = exercises[item.exercise_id]
@@ -537,8 +536,8 @@ def routine_checks(user, profile, *, with_therapist, routines=None, tables=None)
     all_items = week_items(
         RoutineItem.objects.owned_by(user)
         .filter(routine__in=[routine.pk for routine in routines])
-        .for_week_page(),
-        user.pk,
+        .for_week_page()
+        .week_list(user.pk),
         tables,
     )
     data = tables.safety_data(item.exercise_id for item in all_items)

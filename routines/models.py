@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bonefit.links import reverse_fast
+from bonefit.prepared import PreparedQuery
 from catalogue.models import dose_in_words, length_limit
 from catalogue.roles import THERAPISTS
 from routines import progression, safety
@@ -265,6 +266,21 @@ class Routine(models.Model):
         return reverse_fast("routines:detail", self.pk)
 
     @classmethod
+    def owned_with_profile(cls, pk, user):
+        """The user's own routine `pk` (not a template), with its owner and the owner's
+        profile (HealthProfile.of_owner), or None. Every page of a routine starts here."""
+        found = _OWNED_ROUTINE(pk, user.pk)
+        return found[0] if found else None
+
+    def items_for_week_page(self):
+        """The items the week page and the printed sheet show, in week order, with their
+        people but without their exercises: give them to checking.week_items()."""
+        items = in_week_order(_WEEK_PAGE_ITEMS(self.pk), self.owner_id)
+        for item in items:
+            item.routine = self
+        return items
+
+    @classmethod
     def create_for(
         cls, owner, *, name, submission_token=None, by=None, is_template=False
     ):
@@ -436,9 +452,27 @@ class RoutineItemQuerySet(models.QuerySet):
         Sorted in Python rather than by SQL: a week is at most a few hundred rows, and
         Django takes longer to compile an ORDER BY of three columns than Python takes to
         sort them."""
-        items = sorted(self.order_by(), key=attrgetter("day", "position", "pk"))
-        return with_people(items, owner_id)
+        return in_week_order(self.order_by(), owner_id)
 
+
+def in_week_order(items, owner_id):
+    """`items` sorted as the week shows them (Meta.ordering), with their people."""
+    return with_people(sorted(items, key=attrgetter("day", "position", "pk")), owner_id)
+
+
+# The queries every page of a routine runs, compiled once (bonefit.prepared says why).
+_OWNED_ROUTINE = PreparedQuery(
+    lambda pk, owner_id: (
+        Routine.objects.owned_by(owner_id)
+        .filter(pk=pk)
+        .select_related("owner__health_profile")
+    )
+)
+_WEEK_PAGE_ITEMS = PreparedQuery(
+    lambda routine_id: (
+        RoutineItem.objects.filter(routine_id=routine_id).for_week_page().order_by()
+    )
+)
 
 ITEM_PEOPLE = ("added_by", "changed_by", "reviewed_by")
 
@@ -1383,6 +1417,11 @@ class CareLinkQuerySet(models.QuerySet):
         return self.active().filter(patient_id=patient_id).exists()
 
 
+_ACTIVE_CARE_LINKS = PreparedQuery(
+    lambda patient_id: CareLink.objects.of_patient(patient_id).order_by()
+)
+
+
 class CareLink(models.Model):
     """A patient shares their plan with a therapist, from `started_at` (when they agreed
     to `consent_text`) until `ended_at`. A new link is a new row."""
@@ -1432,6 +1471,19 @@ class CareLink(models.Model):
 
     def __str__(self):
         return f"{self.patient} shares with {self.therapist}"
+
+    @classmethod
+    def active_of_patient(cls, patient):
+        """The patient's active links, newest first, with their therapists: who they
+        share with, and what each therapist asked them to avoid.
+
+        Every page of the patient's routines asks this, and most patients share with
+        nobody: so one prepared query (bonefit.prepared), and the therapists only when
+        there are links. The few links are sorted here."""
+        links = _ACTIVE_CARE_LINKS(patient.pk)
+        if links:
+            models.prefetch_related_objects(links, "therapist")
+        return sorted(links, key=attrgetter("started_at", "pk"), reverse=True)
 
     @property
     def active(self):

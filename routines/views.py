@@ -1,7 +1,6 @@
 import hashlib
 from contextlib import suppress
 from functools import wraps
-from operator import attrgetter
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -45,12 +44,9 @@ def owned_routine(view):
 
     @wraps(view)
     def wrapper(request, pk, **kwargs):
-        routine = get_object_or_404(
-            Routine.objects.owned_by(request.user).select_related(
-                "owner__health_profile"
-            ),
-            pk=pk,
-        )
+        routine = Routine.owned_with_profile(pk, request.user)
+        if routine is None:
+            raise Http404("No such routine of yours.")
         return view(request, routine, **kwargs)
 
     return wrapper
@@ -74,17 +70,9 @@ def owned_item(view):
 
 
 def care_links_of(patient):
-    """The patient's active links with their therapists, newest first: who they share
-    with, and the restrictions each therapist wrote.
-
-    One query for a patient who shares with nobody (most), two for one who does: the
-    therapists are fetched only when there are links, and the few links are sorted here.
-    Every signed-in page of the patient's routines pays this, and a join and an ORDER BY
-    cost Django more to compile than the query costs to run."""
-    links = (
-        CareLink.objects.of_patient(patient).order_by().prefetch_related("therapist")
-    )
-    return sorted(links, key=attrgetter("started_at", "pk"), reverse=True)
+    """The patient's active links with their therapists, newest first (see
+    CareLink.active_of_patient)."""
+    return CareLink.active_of_patient(patient)
 
 
 class RoutineRow(NamedTuple):
@@ -251,9 +239,7 @@ def routine_detail(request, routine):
     week_html = cache.get(key)
     if week_html is None:
         tables = checking.catalogue_tables(version)
-        items = checking.week_items(
-            routine.items.for_week_page(), routine.owner_id, tables
-        )
+        items = checking.week_items(routine.items_for_week_page(), tables)
         context = _week_context(
             routine, items, with_therapist=bool(links), tables=tables
         )
@@ -307,7 +293,7 @@ def print_page(request, routine, *, back_url):
 def print_context(routine, *, back_url):
     links = care_links_of(routine.owner)
     tables = checking.catalogue_tables()
-    items = checking.week_items(routine.items.for_week_page(), routine.owner_id, tables)
+    items = checking.week_items(routine.items_for_week_page(), tables)
     context = _week_context(routine, items, with_therapist=bool(links), tables=tables)
     sheets = presenting.exercise_sheets(context["days"])
     context.update(printing.sheet_context(context["days"], sheets, tables))

@@ -37,7 +37,7 @@ def test_without_redis_url_nothing_needs_to_run():
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.split() == [
         "django.core.cache.backends.locmem.LocMemCache",
-        "django.contrib.sessions.backends.db",
+        "bonefit.sessions.db",
     ]
 
 
@@ -46,7 +46,7 @@ def test_redis_url_shares_the_cache_and_the_sessions():
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.split() == [
         "django.core.cache.backends.redis.RedisCache",
-        "django.contrib.sessions.backends.cached_db",
+        "bonefit.sessions.cached_db",
     ]
 
 
@@ -66,7 +66,7 @@ def shared_redis(settings):
                 "KEY_PREFIX": "bonefit",
             }
         }
-        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+        settings.SESSION_ENGINE = "bonefit.sessions.cached_db"
         yield redis.Redis.from_url(url)
         cache.close()
 

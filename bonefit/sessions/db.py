@@ -1,0 +1,7 @@
+from django.contrib.sessions.backends import db
+
+from bonefit.sessions import PreparedLoad
+
+
+class SessionStore(PreparedLoad, db.SessionStore):
+    pass

@@ -1,0 +1,180 @@
+"""Prepared queries (bonefit.prepared): the same rows and instances as Django's own
+querysets, one query each, and Django's way whenever a query cannot be prepared."""
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from bonefit.prepared import PreparedQuery
+from routines.models import CareLink, Routine, RoutineItem
+from tests.factories import (
+    make_exercise,
+    make_item,
+    make_link,
+    make_routine,
+    make_therapist,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(instance, names):
+    return {name: getattr(instance, name) for name in names}
+
+
+def test_an_item_comes_back_as_django_makes_it(patient, patterns):
+    """Decimals and time zones are converted as the ORM converts them."""
+    routine = make_routine(owner=patient)
+    item = make_item(
+        routine,
+        make_exercise(patterns=["loaded_flexion"]),
+        day=2,
+        sets=3,
+        reps=8,
+        load_kg=Decimal("2.5"),
+        notes="Slowly",
+        acknowledged_codes="loaded_flexion",
+        danger_acknowledged_at=timezone.now(),
+    )
+    prepared = PreparedQuery(
+        lambda pk: RoutineItem.objects.filter(routine_id=pk).for_week_page()
+    )
+
+    [mine] = prepared(routine.pk)
+    [djangos] = RoutineItem.objects.filter(routine_id=routine.pk).for_week_page()
+
+    names = [f.attname for f in RoutineItem._meta.concrete_fields]
+    loaded = [n for n in names if n not in mine.get_deferred_fields()]
+    assert mine.pk == item.pk
+    assert _fields(mine, loaded) == _fields(djangos, loaded)
+    assert mine.get_deferred_fields() == djangos.get_deferred_fields()
+    assert type(mine.load_kg) is Decimal
+    assert mine.load_kg == Decimal("2.5")
+    assert isinstance(mine.danger_acknowledged_at, datetime)
+    assert timezone.is_aware(mine.danger_acknowledged_at)
+    assert not mine._state.adding
+
+
+def test_select_related_is_filled_in_one_query(patient, django_assert_num_queries):
+    routine = make_routine(owner=patient)
+    prepared = PreparedQuery(
+        lambda pk, owner: Routine.objects.filter(pk=pk, owner_id=owner).select_related(
+            "owner__health_profile"
+        )
+    )
+    prepared(routine.pk, patient.pk)  # compiled here, once per process
+
+    with django_assert_num_queries(1):
+        [found] = prepared(routine.pk, patient.pk)
+        assert found.owner.username == "alice"
+        assert found.owner.health_profile.diagnosis == patient.health_profile.diagnosis
+    assert found.created_at == Routine.objects.get(pk=routine.pk).created_at
+
+
+def test_each_call_takes_its_own_values(patient, other_patient):
+    mine = make_routine(owner=patient, name="Mine")
+    make_routine(owner=other_patient, name="Bob's")
+    prepared = PreparedQuery(
+        lambda pk, owner: Routine.objects.filter(pk=pk, owner_id=owner)
+    )
+
+    assert [r.name for r in prepared(mine.pk, patient.pk)] == ["Mine"]
+    assert prepared(mine.pk, other_patient.pk) == []
+
+
+def test_a_query_without_its_markers_is_left_to_django(patient):
+    """A queryset that does not carry its argument as one parameter (here: not at all,
+    and twice) is never prepared, so it can never give another query's rows."""
+    make_routine(owner=patient, name="A")
+    make_routine(owner=patient, name="B")
+    ignores = PreparedQuery(lambda pk: Routine.objects.order_by("name"))
+    twice = PreparedQuery(
+        lambda pk: Routine.objects.filter(pk__gte=pk, owner_id=pk).order_by("name")
+    )
+
+    assert [r.name for r in ignores(1)] == ["A", "B"]
+    assert twice(patient.pk) == list(
+        Routine.objects.filter(pk__gte=patient.pk, owner_id=patient.pk)
+    )
+    assert list(ignores._plans.values()) == [None]
+    assert list(twice._plans.values()) == [None]
+
+
+def test_other_values_go_to_django(patient):
+    """A number written as a word, or a value neither number nor word, is Django's."""
+    routine = make_routine(owner=patient, name="Mine")
+    prepared = PreparedQuery(lambda pk: Routine.objects.filter(pk=pk))
+
+    assert [r.name for r in prepared(str(routine.pk))] == ["Mine"]
+    assert [r.name for r in prepared(float(routine.pk))] == ["Mine"]
+    assert [r.name for r in prepared(routine.pk)] == ["Mine"]
+    assert [plan is None for plan in prepared._plans.values()] == [True, False]
+
+
+def test_care_links_come_newest_first_with_their_therapists(
+    patient, django_assert_num_queries
+):
+    older = make_link(patient, make_therapist("older"))
+    newer = make_link(patient, make_therapist("newer"))
+    CareLink.objects.filter(pk=older.pk).update(
+        started_at=newer.started_at - timezone.timedelta(days=3)
+    )
+    alone = make_user("alone")
+    CareLink.active_of_patient(alone)  # compiled here
+
+    with django_assert_num_queries(1):
+        assert CareLink.active_of_patient(alone) == []
+    with django_assert_num_queries(2):  # the links, then their therapists
+        links = CareLink.active_of_patient(patient)
+        assert [link.therapist.username for link in links] == ["newer", "older"]
+
+
+def test_an_inactive_users_session_no_longer_signs_them_in(patient):
+    """The sign-in backend's prepared query still refuses a deactivated account."""
+    client = Client()
+    client.force_login(patient, backend="bonefit.backends.ModelBackend")
+    assert client.get("/routines/").status_code == 200
+
+    User.objects.filter(pk=patient.pk).update(is_active=False)
+
+    response = client.get("/routines/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_an_expired_session_signs_nobody_in(patient_client):
+    """The session engine reads the row with a prepared query and tests the expiry
+    itself: a session past its expiry date is not used."""
+    from django.contrib.sessions.models import Session
+
+    assert patient_client.get("/routines/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+
+    response = patient_client.get("/routines/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_session_key_is_matched_exactly(patient_client, patient):
+    """A key with LIKE's wildcards in it finds no session (a prepared word is passed
+    unchanged, never as a pattern)."""
+    from django.conf import settings
+
+    real = patient_client.cookies[settings.SESSION_COOKIE_NAME].value
+    patient_client.cookies[settings.SESSION_COOKIE_NAME] = real[:-2] + "__"
+    assert patient_client.get("/routines/").status_code == 302
+    patient_client.cookies[settings.SESSION_COOKIE_NAME] = real
+    assert patient_client.get("/routines/").status_code == 200
+
+
+def test_a_number_too_large_for_the_column_finds_nothing(patient):
+    make_routine(owner=patient)
+    prepared = PreparedQuery(lambda pk: Routine.objects.filter(pk=pk))
+
+    assert prepared(2**70) == []
+    assert prepared(-(2**70)) == []
