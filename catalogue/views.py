@@ -15,31 +15,41 @@ CARD_FIELDS = ["name", "slug", "summary", "category", "position", "weight_bearin
 
 @login_not_required
 def exercise_list(request):
-    form = ExerciseFilterForm(request.GET or None)
-    exercises = (
-        form.filter(Exercise.objects.published())
-        .with_caution_flag()
-        .order_by("name", "pk")
-    )
-    if form.wants_suitable:
+    # The list as first opened has no query string, so nothing to filter: the form is
+    # only made when the page (not its cached copy) is rendered.
+    filtering = bool(request.GET)
+    form = SimpleLazyObject(lambda: ExerciseFilterForm(request.GET or None))
+    wants_suitable = filtering and form.wants_suitable
+    if wants_suitable:
         # Depends on the patient's profile: filtered in SQL, one page at a time, never cached.
-        unsuitable = import_string(settings.CATALOGUE_UNSUITABLE_PATTERNS)(request.user)
-        exercises = exercises.exclude(patterns__code__in=unsuitable).only(*CARD_FIELDS)
         cache_key, cache_seconds = None, 0
     else:
         # The same page for everyone: cached (the queries below never run on a hit)
         # until the catalogue changes. The query string names the page and the filters.
-        exercises = exercises.only(*CARD_FIELDS)
         cache_key = [Exercise.objects.catalogue_version(), request.GET.urlencode()]
         cache_seconds = 300
-    paginator = Paginator(exercises, PER_PAGE)
+
+    def listed():
+        exercises = Exercise.objects.published()
+        if filtering:
+            exercises = form.filter(exercises)
+        if wants_suitable:
+            unsuitable = import_string(settings.CATALOGUE_UNSUITABLE_PATTERNS)(
+                request.user
+            )
+            exercises = exercises.exclude(patterns__code__in=unsuitable)
+        return exercises.with_caution_flag().order_by("name", "pk").only(*CARD_FIELDS)
+
     number = request.GET.get("page")
     context = {
         "form": form,
         # Lazy: counted and fetched only when the cached fragment has to be rendered.
-        "page": SimpleLazyObject(lambda: paginator.get_page(number)),
-        "filtered": form.active,
-        "more_filters": form.is_valid()
+        "page": SimpleLazyObject(
+            lambda: Paginator(listed(), PER_PAGE).get_page(number)
+        ),
+        "filtered": filtering and form.active,
+        "more_filters": filtering
+        and form.is_valid()
         and any(value for name, value in form.cleaned_data.items() if name != "q"),
         "cache_key": cache_key,
         "cache_seconds": cache_seconds,

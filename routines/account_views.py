@@ -321,7 +321,7 @@ def profile_edit(request):
 
 def _recheck_summary(user, profile):
     checks = checking.routine_checks(
-        user, profile, with_therapist=CareLink.objects.has_therapist(user.pk)
+        user, profile, with_therapist=CareLink.has_therapist(user.pk)
     )
     if not checks:
         return "Next, make your first routine."

@@ -7,6 +7,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.db.models import Q
 
+from bonefit.prepared import PreparedQuery
 from catalogue.models import Dosing, Exercise, Status
 from routines import checking, safety
 from routines.models import (
@@ -206,6 +207,15 @@ DOSE_FIELDS_FOR = {
 }
 
 
+# The exercise field's queryset (RoutineItemForm.__init__), by slug: every item form sent
+# looks it up, so it is compiled once (bonefit.prepared). Slugs are unique.
+_CHOOSABLE_EXERCISE = PreparedQuery(
+    lambda slug, kept_id: Exercise.objects.filter(
+        Q(status=Status.PUBLISHED) | Q(pk=kept_id), slug=slug
+    )
+)
+
+
 class ExerciseBySlugField(forms.ModelChoiceField):
     """The exercise, sent as its slug. The form looks it up once, before validating (its
     dosing decides which dose fields there are), and this field reuses what was found."""
@@ -360,7 +370,8 @@ class RoutineItemForm(forms.ModelForm):
         if self.instance.exercise_id and slug == self.instance.exercise.slug:
             field.found = self.instance.exercise
         elif slug and isinstance(slug, str):
-            field.found = field.queryset.filter(slug=slug).first()
+            found = _CHOOSABLE_EXERCISE(slug, self.instance.exercise_id or 0)
+            field.found = found[0] if found else None
         exercise = field.found
         return Dosing(exercise.dosing) if exercise else Dosing.EITHER
 

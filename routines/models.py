@@ -649,6 +649,14 @@ class RoutineItem(models.Model):
     def __str__(self):
         return f"{self.exercise} on {self.get_day_display()}"
 
+    def clean_fields(self, exclude=None):
+        """As Django's, except that an exercise already read from the database (the item
+        form has just found it by its slug) is not looked up a second time to check that
+        it exists. PROTECT keeps it from being deleted while items use it."""
+        if RoutineItem.exercise.is_cached(self) and self.exercise is not None:
+            exclude = {*(exclude or ()), "exercise"}
+        super().clean_fields(exclude=exclude)
+
     def validate_constraints(self, exclude=None):
         """Meta.constraints as a form needs them checked, without a query for each.
 
@@ -1412,10 +1420,6 @@ class CareLinkQuerySet(models.QuerySet):
     def of_therapist(self, therapist):
         return self.active().filter(therapist=therapist)
 
-    def has_therapist(self, patient_id):
-        """Whether the patient shares with a therapist now (one query)."""
-        return self.active().filter(patient_id=patient_id).exists()
-
 
 _ACTIVE_CARE_LINKS = PreparedQuery(
     lambda patient_id: CareLink.objects.of_patient(patient_id).order_by()
@@ -1471,6 +1475,11 @@ class CareLink(models.Model):
 
     def __str__(self):
         return f"{self.patient} shares with {self.therapist}"
+
+    @classmethod
+    def has_therapist(cls, patient_id):
+        """Whether the patient shares with a therapist now (one prepared query)."""
+        return bool(_ACTIVE_CARE_LINKS(patient_id))
 
     @classmethod
     def active_of_patient(cls, patient):

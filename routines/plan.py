@@ -155,7 +155,7 @@ def items_on_hold(user, items, *, profile=None, tables=None) -> dict[int, str]:
     Queries: whether a therapist shares, and unless given the profile and the catalogue's
     version (and its tables the first time)."""
     profile = profile or HealthProfile.for_user(user)
-    with_therapist = CareLink.objects.has_therapist(user.pk)
+    with_therapist = CareLink.has_therapist(user.pk)
     check = checking.check_items(
         profile,
         items,

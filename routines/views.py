@@ -448,7 +448,7 @@ def item_add(request, routine, slug):
 def _patient_confirms(routine):
     """How the patient's item form treats a danger: with a linked therapist it waits for
     the therapist; without one, the patient ticks the box."""
-    with_therapist = CareLink.objects.has_therapist(routine.owner_id)
+    with_therapist = CareLink.has_therapist(routine.owner_id)
     return {
         "with_therapist": with_therapist,
         "confirm_as": None if with_therapist else "patient",
@@ -549,7 +549,7 @@ def item_confirm(request, item):
     """Confirm a danger item: the patient discussed it with their therapist."""
     profile = HealthProfile.of_owner(item.routine)
     findings = checking.candidate_findings(profile, item, item.exercise)
-    with_therapist = CareLink.objects.has_therapist(item.routine.owner_id)
+    with_therapist = CareLink.has_therapist(item.routine.owner_id)
     to_confirm = checking.dangers_to_confirm(
         item, findings, with_therapist=with_therapist
     )
@@ -667,7 +667,7 @@ def item_swap(request, item):
     dose, changes = checking.dose_after_swap(profile, item, alternative)
     candidate = RoutineItem(day=item.day, **dose)
     findings = checking.candidate_findings(profile, candidate, alternative)
-    with_therapist = CareLink.objects.has_therapist(item.routine.owner_id)
+    with_therapist = CareLink.has_therapist(item.routine.owner_id)
     if checking.dangers_to_confirm(
         candidate, findings, alternative, with_therapist=with_therapist
     ):
