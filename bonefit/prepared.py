@@ -9,10 +9,16 @@ the way Django makes them (the fields' converters, select_related), so the query
 written once, with the ORM, and changes with the models.
 
 Arguments are whole numbers (primary keys) or words (keys such as a session's). A
-queryset whose SQL does not carry each marker exactly once as a parameter, unchanged, is
-not prepared: it is simply run by Django.
+queryset is only prepared when its SQL carries each marker exactly once, unchanged, as a
+parameter, and nothing else in it changes with the markers; otherwise, or when Django
+cannot build it with markers at all, it is simply run by Django every time.
 """
 
+from django.core.exceptions import (
+    EmptyResultSet,
+    FullResultSet,
+    ValidationError,
+)
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.query import get_related_populators
 
@@ -60,6 +66,33 @@ class PreparedQuery:
         return plan.run(connection, values)
 
 
+def _compile(build, kinds, using, first):
+    """(sql, params, where each marker is in params, compiler), or None."""
+    markers = [_marker(first + n, kind) for n, kind in enumerate(kinds)]
+    try:
+        queryset = build(*markers)
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+    except (TypeError, ValueError, ValidationError, EmptyResultSet, FullResultSet):
+        return None  # a marker a field cannot take (a word for a number…): Django's
+    query = queryset.query
+    if (
+        queryset._prefetch_related_lookups
+        or queryset._known_related_objects
+        or query.select_for_update  # Django checks the transaction when it compiles
+        or compiler.annotation_col_map
+        or compiler.klass_info is None
+    ):
+        return None
+    params = list(params)
+    positions = []
+    for marker in markers:
+        if params.count(marker) != 1 or str(marker) in sql:
+            return None
+        positions.append(params.index(marker))
+    return sql, params, positions, compiler
+
+
 class _Plan:
     """The compiled SQL of one queryset, and how to turn its rows into instances."""
 
@@ -83,25 +116,24 @@ class _Plan:
 
     @classmethod
     def of(cls, build, kinds, using):
-        markers = [_marker(n, kind) for n, kind in enumerate(kinds)]
-        try:
-            queryset = build(*markers)
-            compiler = queryset.query.get_compiler(using=using)
-            sql, params = compiler.as_sql()
-        except (
-            TypeError,
-            ValueError,
-        ):  # a word where a field takes a number: Django says
+        """The plan of `build`, or None when its SQL cannot be reused for other values.
+
+        It is compiled twice, with two sets of markers: the SQL and every parameter but
+        the markers must come out the same, so nothing in it was worked out from them."""
+        compiled = [_compile(build, kinds, using, first) for first in (0, 100)]
+        if None in compiled:
             return None
-        if queryset._prefetch_related_lookups or queryset._known_related_objects:
-            return None
-        params = list(params)
-        positions = []
-        for marker in markers:
-            if params.count(marker) != 1 or str(marker) in sql:
-                return None
-            positions.append(params.index(marker))
-        if compiler.annotation_col_map or compiler.klass_info is None:
+        (
+            (sql, params, positions, compiler),
+            (other_sql, other_params, other_positions, _),
+        ) = compiled
+        unchanged = [n for n in range(len(params)) if n not in positions]
+        if (
+            sql != other_sql
+            or positions != other_positions
+            or len(params) != len(other_params)
+            or any(params[n] != other_params[n] for n in unchanged)
+        ):
             return None
         return cls(sql, params, positions, compiler, using)
 

@@ -15,8 +15,8 @@ CARD_FIELDS = ["name", "slug", "summary", "category", "position", "weight_bearin
 
 @login_not_required
 def exercise_list(request):
-    # The list as first opened has no query string, so nothing to filter: the form is
-    # only made when the page (not its cached copy) is rendered.
+    # The list as first opened has no query string, so nothing to filter: then the form
+    # is only made when the page (not its cached copy) is rendered.
     filtering = bool(request.GET)
     form = SimpleLazyObject(lambda: ExerciseFilterForm(request.GET or None))
     wants_suitable = filtering and form.wants_suitable

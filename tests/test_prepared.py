@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -154,6 +155,7 @@ def test_an_expired_session_signs_nobody_in(patient_client):
 
     assert patient_client.get("/routines/").status_code == 200
     Session.objects.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+    cache.clear()  # with a shared cache (cached_db), sessions are read from it first
 
     response = patient_client.get("/routines/")
     assert response.status_code == 302
@@ -178,3 +180,46 @@ def test_a_number_too_large_for_the_column_finds_nothing(patient):
 
     assert prepared(2**70) == []
     assert prepared(-(2**70)) == []
+
+
+def test_a_value_worked_out_from_an_argument_is_not_frozen(patient):
+    """pk - 1000 is a parameter of its own: compiled once, it would be reused for every
+    call. Such a query is not prepared."""
+    routine = make_routine(owner=patient)
+    prepared = PreparedQuery(
+        lambda pk: Routine.objects.filter(pk__lte=pk, pk__gte=pk - 1000)
+    )
+
+    assert [r.pk for r in prepared(routine.pk)] == [routine.pk]
+    assert [r.pk for r in prepared(routine.pk + 5000)] == []
+    assert list(prepared._plans.values()) == [None]
+
+
+def test_the_pages_queries_are_prepared(patient, patterns):
+    """Each query bonefit.prepared was written for is really prepared (not left to
+    Django) once a patient has signed in and opened a week, and an item form was sent."""
+    from bonefit import backends, sessions
+    from routines import forms, models
+
+    client = Client()
+    client.force_login(patient, backend="bonefit.backends.ModelBackend")
+    routine = make_routine(owner=patient)
+    make_item(routine, make_exercise(slug="wall-push-up"))
+    assert client.get(routine.get_absolute_url()).status_code == 200
+    bound = forms.RoutineItemForm(
+        {"exercise": "wall-push-up", "day": "mon"},
+        profile=patient.health_profile,
+        instance=RoutineItem(routine=routine),
+    )
+    assert bound.fields["exercise"].found.slug == "wall-push-up"
+
+    for prepared in (
+        sessions._SESSION,
+        backends._USER,
+        models._OWNED_ROUTINE,
+        models._WEEK_PAGE_ITEMS,
+        models._ACTIVE_CARE_LINKS,
+        forms._CHOOSABLE_EXERCISE,
+    ):
+        assert prepared._plans, prepared
+        assert None not in prepared._plans.values(), prepared
