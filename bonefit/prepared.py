@@ -20,10 +20,12 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models.query import get_related_populators
+from django.db.models.query import ValuesListIterable, get_related_populators
 
-_MARKER = 918_273_640  # far above any primary key we will see in a test or a demo
-_KINDS = (int, str)
+# Whole-number markers fit every integer column, small ones too (Django refuses to compile
+# a value beyond a column's range); a constant in a query equal to one only keeps that
+# query from being prepared.
+_MARKER = 32_000
 _SMALLEST, _LARGEST = -(2**31), 2**31 - 1  # what every integer column holds
 
 
@@ -34,6 +36,19 @@ def _marker(position, kind):
     if kind is int:
         return _MARKER + position
     return f"zq%_{_MARKER + position}\\'\"Qz"
+
+
+def _plain(value):
+    """`value` as a plain int or str (a choice such as Weekday.MONDAY is one), or None
+    when the query is Django's to run: another type, or a number beyond what an integer
+    column holds (Django answers "no rows" for it without asking the database)."""
+    if type(value) is bool:
+        return None
+    if isinstance(value, int):
+        return int(value) if _SMALLEST <= value <= _LARGEST else None
+    if isinstance(value, str):
+        return str(value)
+    return None
 
 
 class PreparedQuery:
@@ -48,13 +63,11 @@ class PreparedQuery:
         self._plans = {}
 
     def __call__(self, *values):
-        kinds = tuple(map(type, values))
-        if not all(kind in _KINDS for kind in kinds) or any(
-            kind is int and not _SMALLEST <= value <= _LARGEST
-            for kind, value in zip(kinds, values, strict=True)
-        ):
-            # Django turns a number beyond the column's range into "no rows".
+        plain = tuple(map(_plain, values))
+        if None in plain:
             return list(self._build(*values))
+        values = plain
+        kinds = tuple(map(type, values))
         connection = connections[self._using]
         key = (connection.vendor, kinds)
         try:
@@ -67,7 +80,8 @@ class PreparedQuery:
 
 
 def _compile(build, kinds, using, first):
-    """(sql, params, where each marker is in params, compiler), or None."""
+    """(sql, params, where each marker is in params, compiler, whether the rows are
+    values_list() tuples), or None."""
     markers = [_marker(first + n, kind) for n, kind in enumerate(kinds)]
     try:
         queryset = build(*markers)
@@ -80,8 +94,10 @@ def _compile(build, kinds, using, first):
         queryset._prefetch_related_lookups
         or queryset._known_related_objects
         or query.select_for_update  # Django checks the transaction when it compiles
-        or compiler.annotation_col_map
-        or compiler.klass_info is None
+        or (
+            not _plain_values_list(queryset)
+            and (compiler.annotation_col_map or compiler.klass_info is None)
+        )
     ):
         return None
     params = list(params)
@@ -90,18 +106,36 @@ def _compile(build, kinds, using, first):
         if params.count(marker) != 1 or str(marker) in sql:
             return None
         positions.append(params.index(marker))
-    return sql, params, positions, compiler
+    return sql, params, positions, compiler, _plain_values_list(queryset)
+
+
+def _plain_values_list(queryset):
+    """Whether `queryset` is values_list() of columns only (not flat, no annotations):
+    its rows, converted, are its tuples."""
+    query = queryset.query
+    return (
+        queryset._iterable_class is ValuesListIterable
+        and not query.annotation_select
+        and not query.extra_select
+    )
 
 
 class _Plan:
-    """The compiled SQL of one queryset, and how to turn its rows into instances."""
+    """The compiled SQL of one queryset, and how to turn its rows into instances (or,
+    for values_list(), into tuples)."""
 
-    def __init__(self, sql, params, positions, compiler, using):
+    def __init__(self, sql, params, positions, compiler, using, *, tuples):
         self.sql = sql
         self.params = params
         self.positions = positions
         self.using = using
         select = compiler.select
+        self.converters = list(
+            compiler.get_converters([column[0] for column in select]).items()
+        )
+        if tuples:  # values_list(): the rows are the result
+            self.model = None
+            return
         klass_info = compiler.klass_info
         self.model = klass_info["model"]
         fields = klass_info["select_fields"]
@@ -109,9 +143,6 @@ class _Plan:
         self.init_list = [
             column[0].target.attname for column in select[self.model_columns]
         ]
-        self.converters = list(
-            compiler.get_converters([column[0] for column in select]).items()
-        )
         self.related_populators = get_related_populators(klass_info, select, using)
 
     @classmethod
@@ -124,8 +155,8 @@ class _Plan:
         if None in compiled:
             return None
         (
-            (sql, params, positions, compiler),
-            (other_sql, other_params, other_positions, _),
+            (sql, params, positions, compiler, tuples),
+            (other_sql, other_params, other_positions, *_),
         ) = compiled
         unchanged = [n for n in range(len(params)) if n not in positions]
         if (
@@ -135,7 +166,7 @@ class _Plan:
             or any(params[n] != other_params[n] for n in unchanged)
         ):
             return None
-        return cls(sql, params, positions, compiler, using)
+        return cls(sql, params, positions, compiler, using, tuples=tuples)
 
     def run(self, connection, values):
         params = list(self.params)
@@ -153,6 +184,9 @@ class _Plan:
                     for converter in converters:
                         value = converter(value, expression, connection)
                     row[position] = value
+            if self.model is None:
+                objects.append(tuple(row))
+                continue
             instance = self.model.from_db(
                 self.using, self.init_list, row[self.model_columns]
             )

@@ -15,6 +15,9 @@ admin.site.index_title = "Exercise catalogue"
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("health/", health, name="health"),
+    # Early in the list: the admin's lists resolve a URL for every row they show.
+    path("admin/login/", account_views.admin_login),
+    path("admin/", admin.site.urls),
     path("moving-safely/", moving_safely, name="moving_safely"),
     path("catalogue/", include("catalogue.urls")),
     path("routines/", include("routines.urls")),
@@ -58,8 +61,6 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("admin/login/", account_views.admin_login),
-    path("admin/", admin.site.urls),
     # Exercise pictures are public catalogue content; small enough to serve from Django.
     path(
         f"{settings.MEDIA_URL.strip('/')}/<path:path>",

@@ -10,8 +10,17 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 
-from catalogue.models import Exercise, ExerciseStep, MovementPattern, Status
+from catalogue.models import (
+    Equipment,
+    Exercise,
+    ExerciseStep,
+    MovementPattern,
+    Status,
+)
 from catalogue.pictures import delete_after_commit
+
+STATUS_LABELS = dict(Status.choices)
+EQUIPMENT_LABELS = dict(Equipment.choices)
 
 
 class StepFormSet(forms.BaseInlineFormSet):
@@ -72,10 +81,10 @@ class ExerciseStepInline(admin.StackedInline):
 class ExerciseAdmin(admin.ModelAdmin):
     list_display = [
         "name",
-        "status",
-        "category",
-        "position",
-        "equipment",
+        "status_label",
+        "category_label",
+        "position_label",
+        "equipment_label",
         "trains",
         "updated_at",
     ]
@@ -157,6 +166,24 @@ class ExerciseAdmin(admin.ModelAdmin):
         ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    # The choice columns, in words from a dict: Django's own display of a choice field
+    # rebuilds the field's choices for every cell, a hundred times a page.
+    @admin.display(description="status", ordering="status")
+    def status_label(self, exercise):
+        return STATUS_LABELS.get(exercise.status, exercise.status)
+
+    @admin.display(description="type", ordering="category")
+    def category_label(self, exercise):
+        return exercise.category_label
+
+    @admin.display(description="position", ordering="position")
+    def position_label(self, exercise):
+        return exercise.position_label
+
+    @admin.display(description="equipment", ordering="equipment")
+    def equipment_label(self, exercise):
+        return EQUIPMENT_LABELS.get(exercise.equipment, exercise.equipment)
 
     @admin.display(description="Trains")
     def trains(self, exercise):

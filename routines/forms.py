@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.db.models import Q
+from django.utils.functional import cached_property
 
 from bonefit.prepared import PreparedQuery
 from catalogue.models import Dosing, Exercise, Status
@@ -342,14 +343,18 @@ class RoutineItemForm(forms.ModelForm):
         )
         self.dosing = self._dosing()
         self._keep_dose_fields_that_apply()
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+
+    @cached_property
+    def helper(self):
+        """The layout, made only when the form is shown (not for a form sent and saved)."""
+        helper = FormHelper()
+        helper.form_tag = False
         dose = [
             name
             for name in ("sets", "reps", "minutes", "load_kg")
             if name in self.fields
         ]
-        self.helper.layout = Layout(
+        helper.layout = Layout(
             "exercise",
             "version",
             "submission_token",
@@ -360,6 +365,7 @@ class RoutineItemForm(forms.ModelForm):
             ),
             "notes",
         )
+        return helper
 
     def _dosing(self):
         """How the chosen exercise is measured (Dosing.EITHER when it is not known)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 RULES_VERSION = 2
 
@@ -26,6 +27,7 @@ RISK_LEVELS = (LOW_BONE_MASS, OSTEOPOROSIS, HIGH_RISK)
 DIAGNOSES = ("osteopenia", "osteoporosis", "unsure")
 FRACTURE_SITES = ("spine", "hip", "wrist", "other")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_ORDER = {day: n for n, day in enumerate(DAYS)}
 # Two or more fragility fractures, at any sites, count like a spine fracture.
 MULTIPLE_FRACTURES = 2
 
@@ -114,7 +116,7 @@ class Profile:
             self, "fractures", tuple(sorted(self.fractures, key=_site_order))
         )
 
-    @property
+    @cached_property  # asked for every pattern of every item of a week
     def risk_level(self) -> str:
         if {"spine", "hip"} & set(self.fractures):
             return HIGH_RISK
@@ -347,6 +349,8 @@ def _raised(
 ) -> list[_Raised]:
     """The movement patterns this item raises for this profile, in the codes' order."""
     exercise = item.exercise
+    if not exercise.patterns and item.load_kg is None:
+        return []  # most items of a week: nothing can be raised
     codes = set(exercise.patterns)
     extra_message = ""
     if item.load_kg is not None:
@@ -422,25 +426,23 @@ def item_findings(
     Each offers only the alternatives that are safe for this profile; a warning (above
     "info") with none to offer says to ask the therapist.
     """
-    raised = _raised(profile, item, rules)
-    if not raised:
-        return []
     if _alternatives_memo is None:
+        raised = _raised(profile, item, rules)
+        if not raised:
+            return []
         alternatives = safe_alternatives(profile, item, rules)
-    else:  # check(): items of one exercise at one day and dose share the answer
-        memo_key = (
-            id(item.exercise),
-            item.day,
-            item.sets,
-            item.reps,
-            item.minutes,
-            item.load_kg,
-        )
-        alternatives = _alternatives_memo.get(memo_key)
-        if alternatives is None:
-            alternatives = _alternatives_memo[memo_key] = safe_alternatives(
-                profile, item, rules
-            )
+    else:
+        # check(): items of one exercise and weight share both answers, since what an
+        # item raises (_raised) depends on nothing else of it.
+        memo_key = (id(item.exercise), item.load_kg)
+        known = _alternatives_memo.get(memo_key)
+        if known is None:
+            raised = _raised(profile, item, rules)
+            alternatives = safe_alternatives(profile, item, rules) if raised else ()
+            known = _alternatives_memo[memo_key] = (raised, alternatives)
+        raised, alternatives = known
+        if not raised:
+            return []
     findings = []
     for r in raised:
         message = r.message
@@ -511,7 +513,7 @@ def check(
 ) -> list[Finding]:
     """All findings of a week: items by day then position in the day, then the week findings."""
     ordered = sorted(
-        enumerate(items), key=lambda pair: (DAYS.index(pair[1].day), pair[0])
+        enumerate(items), key=lambda pair: (_DAY_ORDER[pair[1].day], pair[0])
     )
     memo: dict = {}
     findings = [

@@ -223,3 +223,30 @@ def test_the_pages_queries_are_prepared(patient, patterns):
     ):
         assert prepared._plans, prepared
         assert None not in prepared._plans.values(), prepared
+
+
+def test_values_list_rows_and_choices_as_arguments(patient):
+    """values_list() gives its tuples; a choice (Weekday.WEDNESDAY) is its number."""
+    from routines.models import Weekday
+
+    routine = make_routine(owner=patient)
+    exercise = make_exercise()
+    for position in (0, 4, 2):
+        item = make_item(routine, exercise, day=Weekday.WEDNESDAY)
+        RoutineItem.objects.filter(pk=item.pk).update(position=position)
+    last = PreparedQuery(
+        lambda routine_id, day: (
+            RoutineItem.objects.filter(routine_id=routine_id, day=day)
+            .order_by("-position")
+            .values_list("position")[:1]
+        )
+    )
+
+    assert last(routine.pk, Weekday.WEDNESDAY) == [(4,)]
+    assert last(routine.pk, Weekday.MONDAY) == []
+    assert None not in last._plans.values()
+    assert RoutineItem.next_position(routine, Weekday.WEDNESDAY) == 5
+    assert RoutineItem.next_position(routine.pk, Weekday.MONDAY) == 0
+    from routines import models
+
+    assert None not in models._LAST_POSITION._plans.values()
