@@ -347,18 +347,27 @@ class _Raised:
 def _raised(
     profile: Profile, item: Item, rules: Mapping[str, PatternRule]
 ) -> list[_Raised]:
-    """The movement patterns this item raises for this profile, in the codes' order."""
-    exercise = item.exercise
-    if not exercise.patterns and item.load_kg is None:
+    """The movement patterns this item raises for this profile, in the codes' order.
+    Only its exercise and its weight count (the memo in item_findings relies on it)."""
+    return _raised_by(profile, item.exercise, item.load_kg, rules)
+
+
+def _raised_by(
+    profile: Profile,
+    exercise: Exercise,
+    load_kg: Decimal | None,
+    rules: Mapping[str, PatternRule],
+) -> list[_Raised]:
+    if not exercise.patterns and load_kg is None:
         return []  # most items of a week: nothing can be raised
     codes = set(exercise.patterns)
     extra_message = ""
-    if item.load_kg is not None:
+    if load_kg is not None:
         threshold = load_threshold(profile, exercise)
-        if item.load_kg >= threshold:
+        if load_kg >= threshold:
             codes.add(HEAVY_LOAD)
             extra_message = (
-                f" You set {_kg(item.load_kg)} kg; for you, {_kg(threshold)} kg or more "
+                f" You set {_kg(load_kg)} kg; for you, {_kg(threshold)} kg or more "
                 "counts as heavy."
             )
     raised = []
@@ -399,17 +408,14 @@ def safe_alternatives(
     return tuple(
         alternative.slug
         for alternative in item.exercise.alternatives
-        if is_safe(
-            profile,
-            Item(
-                day=item.day,
-                exercise=alternative,
-                sets=item.sets,
-                reps=item.reps,
-                minutes=item.minutes,
-                load_kg=load_after_swap(profile, item.load_kg, alternative),
-            ),
-            rules,
+        if all(
+            raised.severity == INFO
+            for raised in _raised_by(
+                profile,
+                alternative,
+                load_after_swap(profile, item.load_kg, alternative),
+                rules,
+            )
         )
     )
 

@@ -250,3 +250,33 @@ def test_values_list_rows_and_choices_as_arguments(patient):
     from routines import models
 
     assert None not in models._LAST_POSITION._plans.values()
+
+
+def test_a_session_is_written_back_and_a_vanished_one_is_refused(patient):
+    """The db engine writes a changed session with one UPDATE: the row holds the new
+    data and expiry; a row deleted meanwhile (signed out in another tab) is an
+    UpdateError, as with Django's own save, which the middleware answers with a 400."""
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.models import Session
+
+    from bonefit.sessions.db import SessionStore
+
+    store = SessionStore()
+    store["colour"] = "blue"
+    store.create()
+    Session.objects.filter(session_key=store.session_key).update(
+        expire_date=timezone.now() + timezone.timedelta(minutes=5)
+    )
+
+    store = SessionStore(store.session_key)
+    assert store["colour"] == "blue"
+    store["colour"] = "green"
+    store.save()
+    row = Session.objects.get(session_key=store.session_key)
+    assert SessionStore(store.session_key)["colour"] == "green"
+    assert row.expire_date > timezone.now() + timezone.timedelta(days=1)
+
+    store["colour"] = "red"
+    row.delete()
+    with pytest.raises(UpdateError):
+        store.save()

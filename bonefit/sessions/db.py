@@ -1,7 +1,7 @@
 from django.contrib.sessions.backends import db
 
-from bonefit.sessions import PreparedLoad
+from bonefit.sessions import PreparedLoad, WrittenUpdate
 
 
-class SessionStore(PreparedLoad, db.SessionStore):
+class SessionStore(PreparedLoad, WrittenUpdate, db.SessionStore):
     pass
