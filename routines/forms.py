@@ -300,8 +300,11 @@ class RoutineItemForm(forms.ModelForm):
         self.danger_findings = []
         self.to_confirm = frozenset()
         # A retired exercise cannot be added, but an item that already uses one keeps it.
-        self.fields["exercise"].queryset = Exercise.objects.filter(
-            Q(status=Status.PUBLISHED) | Q(pk=self.instance.exercise_id)
+        kept = self.instance.exercise_id
+        self.fields["exercise"].queryset = (
+            Exercise.objects.filter(Q(status=Status.PUBLISHED) | Q(pk=kept))
+            if kept
+            else Exercise.objects.published()
         )
         # The page shows and sends what the fields expect: the exercise's slug, the day's code.
         if (

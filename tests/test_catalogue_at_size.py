@@ -9,6 +9,7 @@ import re
 import pytest
 from django.db import connection
 
+import catalogue.admin
 from bench.data import make_catalogue
 from catalogue.models import Exercise, Status
 from routines import checking, safety
@@ -189,7 +190,13 @@ def test_queries_stay_the_same_and_pages_stay_light_from_10_to_5000_exercises(
     assert re.search(r"4000 exercises<span[^>]*>, showing 1 to 24<", page)
 
 
-def test_admin_search_finds_every_word_in_name_summary_steps_or_slug(therapist_client):
+@pytest.mark.parametrize(
+    "as_list", [500, 0], ids=["rare words: ids read once", "common words: EXISTS"]
+)
+def test_admin_search_finds_every_word_in_name_summary_steps_or_slug(
+    therapist_client, monkeypatch, as_list
+):
+    monkeypatch.setattr(catalogue.admin, "STEP_MATCHES_AS_LIST", as_list)
     make_exercise(
         name="Wall push-up",
         slug="wall-push-up",
