@@ -293,7 +293,7 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+MESSAGE_STORAGE = "bonefit.messages.RecentSessionStorage"
 
 # The catalogue asks this function which exercises suit the signed-in patient;
 # it lives in routines so that catalogue never imports routines.

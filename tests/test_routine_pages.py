@@ -728,3 +728,17 @@ def test_a_token_from_another_patient_is_a_plain_400(
     assertContains(response, "This form was already used", status_code=400)
     assert not mine.items.exists()
     assert theirs.items.count() == 1
+
+
+def test_messages_waiting_in_the_session_are_kept_to_the_latest_ten(patient_client):
+    """A script (or a browser re-sending) posts a form again and again without opening a
+    page between: the session every request reads keeps only the latest ten messages,
+    and the next page shows those."""
+    for n in range(1, 16):
+        response = patient_client.post("/routines/new/", {"name": f"Week {n}"})
+        assert response.status_code == 302
+
+    page = patient_client.get("/routines/").content.decode()
+    shown = [n for n in range(1, 16) if f"Routine “Week {n}” created." in page]
+    assert shown == list(range(6, 16))
+    assert Routine.objects.filter(name__startswith="Week ").count() == 15
