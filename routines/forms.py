@@ -385,11 +385,14 @@ class RoutineItemForm(forms.ModelForm):
         return Dosing(exercise.dosing) if exercise else Dosing.EITHER
 
     def _keep_dose_fields_that_apply(self):
-        """Ask only for what the exercise is measured in; a value the item already has
-        stays on the form, so it can be seen and cleared."""
+        """Ask only for what the exercise is measured in; a value a saved item already
+        has stays on the form, so it can be seen and cleared. A new item's values are only
+        the exercise's defaults: a box the form would not save is never shown."""
         applies = DOSE_FIELDS_FOR[self.dosing]
         for name in ("sets", "reps", "minutes", "load_kg"):
-            if name not in applies and getattr(self.instance, name) is None:
+            if name not in applies and (
+                self.instance.pk is None or getattr(self.instance, name) is None
+            ):
                 del self.fields[name]
         needed = {Dosing.REPS: "reps", Dosing.TIME: "minutes"}.get(self.dosing)
         if needed:

@@ -447,3 +447,31 @@ def test_profile_answers_from_an_older_tab_are_refused(app, patient):
     profile = patient.health_profile
     profile.refresh_from_db()
     assert (profile.fracture_spine, profile.neuropathy) == (True, False)
+
+
+def test_a_timed_exercise_is_added_with_what_its_form_shows(app, patient, patterns):
+    """A plank is measured in minutes. Its catalogue entry also has a default number of
+    sets, but the add form must not show a Sets box it would not save: what the patient
+    sees on the form is what the week then shows."""
+    from catalogue.models import Dosing
+
+    make_exercise(
+        name="Plank",
+        slug="plank",
+        dosing=Dosing.TIME,
+        default_sets=3,
+        default_reps=None,
+        default_minutes=1,
+    )
+    routine = make_routine(owner=patient)
+    page = app.get(f"/routines/{routine.pk}/items/add/plank/?day=sat", user=patient)
+    form = page.forms["item-form"]
+    assert "sets" not in form.fields
+    assert form["minutes"].value == "1"
+    form["minutes"] = "2"
+    week = form.submit().follow()
+
+    item = RoutineItem.objects.get(routine=routine)
+    assert (item.sets, item.reps, item.minutes) == (None, None, 2)
+    assert "Plank added to Saturday." in week.text
+    assert "2 minutes" in week.text
