@@ -199,7 +199,7 @@ def assert_the_findings_are_there(seen):
     )
     assert seen["printed_for"] == "Rosa Lind"
     assert (
-        "Thursday ☐ Toe touch – 10 times · ✖ Danger: bending forward from the waist"
+        "Thursday ✖ Toe touch – 10 times · ✖ Danger: bending forward from the waist"
         " · not yet confirmed" in seen["printed_days"]
     )
     toe_touch = next(s for s in seen["printed_sheets"] if s.startswith("Toe touch"))

@@ -742,3 +742,23 @@ def test_messages_waiting_in_the_session_are_kept_to_the_latest_ten(patient_clie
     shown = [n for n in range(1, 16) if f"Routine “Week {n}” created." in page]
     assert shown == list(range(6, 16))
     assert Routine.objects.filter(name__startswith="Week ").count() == 15
+
+
+def test_printed_week_carries_the_notes_and_no_box_for_what_not_to_do(
+    patient_client, patient, catalogue
+):
+    """The fridge sheet shows each item's notes (the therapist's advice among them), and
+    gives no box to tick to a danger that is not yet confirmed."""
+    routine = make_routine(owner=patient)
+    make_item(routine, catalogue["squat"], day=0, notes="Slowly, hold the counter.")
+    make_item(routine, catalogue["sit-up"], day=1)  # a danger, not confirmed
+
+    page = patient_client.get(f"/routines/{routine.pk}/print/").content.decode()
+
+    monday = page[page.index(">Monday<") : page.index(">Tuesday<")]
+    tuesday = page[page.index(">Tuesday<") : page.index(">Wednesday<")]
+    assert "☐ Sit-to-stand" in monday
+    assert "Slowly, hold the counter." in monday
+    assert "☐" not in tuesday
+    assert "Sit-up" in tuesday
+    assert "not yet confirmed" in tuesday
