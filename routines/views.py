@@ -69,12 +69,6 @@ def owned_item(view):
     return wrapper
 
 
-def care_links_of(patient):
-    """The patient's active links with their therapists, newest first (see
-    CareLink.active_of_patient)."""
-    return CareLink.active_of_patient(patient)
-
-
 class RoutineRow(NamedTuple):
     """One routine of the routine list (an object, not a dict: Jinja2 reads attributes
     first, and a dict key only after a failed attribute lookup)."""
@@ -87,7 +81,7 @@ class RoutineRow(NamedTuple):
 @require_GET
 def routine_list(request):
     profile = HealthProfile.for_user(request.user)
-    links = care_links_of(request.user)
+    links = CareLink.active_of_patient(request.user)
     # Only what the rows and their cached summaries need: the skipped columns (a UUID and
     # two timestamps) cost a third of this query to convert, fifty routines at a time.
     listed = Routine.objects.owned_by(request.user).only(
@@ -233,7 +227,7 @@ def _cache_key(kind, inputs):
 @require_GET
 def routine_detail(request, routine):
     profile = HealthProfile.of_owner(routine)
-    links = care_links_of(routine.owner)
+    links = CareLink.active_of_patient(routine.owner)
     version = Exercise.objects.catalogue_version()
     key = _week_fragment_key(request, routine, profile, bool(links), version)
     week_html = cache.get(key)
@@ -291,7 +285,7 @@ def print_page(request, routine, *, back_url):
 
 
 def print_context(routine, *, back_url):
-    links = care_links_of(routine.owner)
+    links = CareLink.active_of_patient(routine.owner)
     tables = checking.catalogue_tables()
     items = checking.week_items(routine.items_for_week_page(), tables)
     context = _week_context(routine, items, with_therapist=bool(links), tables=tables)
