@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "bonefit.csrf.context",
             ],
         },
     },
@@ -113,7 +114,10 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "bonefit.jinja2.environment"},
+        "OPTIONS": {
+            "environment": "bonefit.jinja2.environment",
+            "context_processors": ["bonefit.csrf.context"],
+        },
     },
 ]
 FORM_RENDERER = "bonefit.jinja2.FormRenderer"

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import DEFAULT_DB_ALIAS
 from django.urls import reverse
 
+from bonefit.prepared import instance_maker
 from catalogue.models import (
     Exercise,
     ExerciseStep,
@@ -123,11 +123,7 @@ class CatalogueTables:
         ids = set(exercise_ids)
         self._read_exercises(ids - self._exercise_rows.keys())
         rows = self._exercise_rows
-        return {
-            pk: Exercise.from_db(DEFAULT_DB_ALIAS, _EXERCISE_COLUMNS, rows[pk])
-            for pk in ids
-            if pk in rows
-        }
+        return {pk: _make_exercise(rows[pk]) for pk in ids if pk in rows}
 
     def visible_exercise(self, slug: str) -> Exercise | None:
         """The published or retired exercise with this slug (as exercises() gives it)."""
@@ -226,6 +222,7 @@ _EXERCISE_COLUMNS = tuple(
     for field in Exercise._meta.concrete_fields
     if field.primary_key or field.name in WEEK_PAGE_EXERCISE_FIELDS
 )
+_make_exercise = instance_maker(Exercise, _EXERCISE_COLUMNS)
 
 _tables = CatalogueTables("")
 
@@ -262,8 +259,11 @@ def week_items(items: list[RoutineItem], tables: CatalogueTables) -> list[Routin
     """`items` (of RoutineItem.objects.for_week_page(), in week order: week_list() or
     Routine.items_for_week_page()), each with its exercise from `tables`."""
     exercises = tables.exercises({item.exercise_id for item in items})
+    # The exercise is the one exercise_id names: cached as `item.exercise = …` would,
+    # without the descriptor's checks, which cost more than the rest of this page's items.
+    cache_exercise = RoutineItem._meta.get_field("exercise").set_cached_value
     for item in items:
-        item.exercise = exercises[item.exercise_id]
+        cache_exercise(item, exercises[item.exercise_id])
     return items
 
 

@@ -296,8 +296,9 @@ class Routine(models.Model):
         """The items the week page and the printed sheet show, in week order, with their
         people but without their exercises: give them to checking.week_items()."""
         items = in_week_order(_WEEK_PAGE_ITEMS(self.pk), self.owner_id)
+        cache_routine = RoutineItem._meta.get_field("routine").set_cached_value
         for item in items:
-            item.routine = self
+            cache_routine(item, self)  # as item.routine = self, without its checks
         return items
 
     @classmethod

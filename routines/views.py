@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bonefit.jinja2 import render_fragment
+from bonefit.links import link_filler
 from catalogue.models import Exercise, Status
 from routines import checking, picking, presenting, printing
 from routines.forms import (
@@ -196,6 +197,46 @@ def _week_context(routine, items, *, with_therapist, tables):
     }
 
 
+class ItemUrls(NamedTuple):
+    """Where the week page's item links and buttons go."""
+
+    exercise: str
+    edit: str
+    confirm: str
+    swap: str
+    move_up: str
+    move_down: str
+    transfer: str
+    delete: str
+
+
+def _item_urls(routine, items):
+    """{item pk: ItemUrls}: a week links each item eight ways, each link filled in here
+    (see bonefit.links.link_filler)."""
+    exercise = link_filler("catalogue:detail", str)
+    edit, confirm, swap, transfer, delete = (
+        link_filler(f"routines:item_{name}", routine.pk, int)
+        for name in ("edit", "confirm", "swap", "transfer", "delete")
+    )
+    move_up, move_down = (
+        link_filler("routines:item_move", routine.pk, int, direction)
+        for direction in ("up", "down")
+    )
+    return {
+        item.pk: ItemUrls(
+            exercise=exercise(item.exercise.slug),
+            edit=edit(item.pk),
+            confirm=confirm(item.pk),
+            swap=swap(item.pk),
+            move_up=move_up(item.pk),
+            move_down=move_down(item.pk),
+            transfer=transfer(item.pk),
+            delete=delete(item.pk),
+        )
+        for item in items
+    }
+
+
 def _week_fragment_key(request, routine, profile, with_therapist, catalogue_version):
     """Everything the week fragment shows, condensed: any change gives a new key.
 
@@ -237,6 +278,7 @@ def routine_detail(request, routine):
         context = _week_context(
             routine, items, with_therapist=bool(links), tables=tables
         )
+        context["item_urls"] = _item_urls(routine, items)
         week_html = render_fragment("routines/_week.html", context, request)
         # Pickled as SafeString, so still safe; no older than the tables it comes from.
         cache.set(key, week_html, checking.TABLES_MAX_AGE_SECONDS)

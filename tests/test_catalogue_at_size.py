@@ -55,6 +55,39 @@ def test_the_list_is_paged_and_keeps_the_search_across_pages(app):
     assert card_names(third.click("Previous page")) == card_names(second)
 
 
+@pytest.mark.parametrize("prepared_pages", [20, 1])
+def test_paging_through_the_whole_list_shows_each_exercise_once(
+    app, monkeypatch, prepared_pages
+):
+    """The list without a filter comes from prepared queries (catalogue.views.
+    PublishedCards) for its first pages and from Django's after: either way, in name
+    order, every published exercise once, with its caution tag."""
+    monkeypatch.setattr("catalogue.views.PREPARED_PAGES", prepared_pages)
+    make_patterns()
+    for n in range(55):
+        make_exercise(
+            name=f"Exercise {n:02}",
+            steps=(),
+            patterns=["SPINAL_TWIST"] if n == 30 else [],
+        )
+    make_exercise(name="Exercise 99 (draft)", status=Status.DRAFT, steps=())
+
+    page = app.get("/catalogue/")
+    seen = card_names(page)
+    while "Next page" in page.text:
+        page = page.click("Next page")
+        seen += card_names(page)
+    assert seen == [f"Exercise {n:02}" for n in range(55)]
+    assert heading(page) == "55 exercises, showing 49 to 55"
+    card = page.html.find("a", string="Exercise 30") or app.get(
+        "/catalogue/?page=2"
+    ).html.find("a", string="Exercise 30")
+    assert "Has cautions" in card.find_parent("div").get_text()
+    # Paging is not filtering: the search box stays empty, with nothing to clear.
+    assert page.forms["catalogue-filters"]["q"].value == ""
+    assert "Clear the filters" not in page.text
+
+
 @pytest.mark.parametrize(
     ("page", "shown"),
     [("abc", "Page 1 of 2"), ("999", "Page 2 of 2"), ("-1", "Page 2 of 2")],

@@ -224,6 +224,17 @@ def test_the_pages_queries_are_prepared(patient, patterns):
         assert prepared._plans, prepared
         assert None not in prepared._plans.values(), prepared
 
+    from catalogue import views as catalogue_views
+
+    assert client.get("/catalogue/").status_code == 200
+    assert client.get("/catalogue/?page=1").status_code == 200
+    for prepared in (
+        catalogue_views._PUBLISHED_COUNT,
+        catalogue_views._PUBLISHED_CARDS,
+    ):
+        assert prepared._plans, prepared
+        assert None not in prepared._plans.values(), prepared
+
 
 def test_values_list_rows_and_choices_as_arguments(patient):
     """values_list() gives its tuples; a choice (Weekday.WEDNESDAY) is its number."""
@@ -280,3 +291,87 @@ def test_a_session_is_written_back_and_a_vanished_one_is_refused(patient):
     row.delete()
     with pytest.raises(UpdateError):
         store.save()
+
+
+def test_pages_annotations_and_counts_come_back_as_django_gives_them(patterns):
+    """Values fixed in the SQL (a page's offset and size) each get their own plan; an
+    annotation is set on each instance; a values_list() of a Count is its tuples."""
+    from django.db.models import Count
+
+    from catalogue.models import Exercise, Status
+
+    for n in range(7):
+        make_exercise(
+            name=f"Exercise {n}", patterns=["SPINAL_FLEXION"] if n % 2 else []
+        )
+    make_exercise(name="Draft one", status=Status.DRAFT)
+
+    def djangos(offset, limit):
+        return (
+            Exercise.objects.filter(status=Status.PUBLISHED)
+            .with_caution_flag()
+            .order_by("name", "pk")
+            .only("name")[offset : offset + limit]
+        )
+
+    cards = PreparedQuery(
+        lambda status, *, offset, limit: (
+            Exercise.objects.filter(status=status)
+            .with_caution_flag()
+            .order_by("name", "pk")
+            .only("name")[offset : offset + limit]
+        )
+    )
+    for offset, limit in [(0, 3), (3, 3), (6, 3), (0, 3)]:
+        mine = cards(Status.PUBLISHED, offset=offset, limit=limit)
+        expected = list(djangos(offset, limit))
+        assert [(e.pk, e.name, e.has_cautions) for e in mine] == [
+            (e.pk, e.name, e.has_cautions) for e in expected
+        ]
+        assert all(
+            e.get_deferred_fields() == expected[0].get_deferred_fields() for e in mine
+        )
+    assert len(cards._plans) == 3  # one per page shape, none refused
+    assert None not in cards._plans.values()
+    assert any(e.has_cautions for e in cards(Status.PUBLISHED, offset=0, limit=9))
+
+    counted = PreparedQuery(
+        lambda status: (
+            Exercise.objects.filter(status=status)
+            .order_by()
+            .values("status")
+            .annotate(total=Count("pk"))
+            .values_list("total")
+        )
+    )
+    assert counted(Status.PUBLISHED) == [(7,)]
+    assert counted(Status.DRAFT) == [(1,)]
+    assert counted(Status.RETIRED) == []
+    assert None not in counted._plans.values()
+
+
+def test_a_values_list_in_another_order_than_its_select_is_left_to_django(patient):
+    """values_list("total", "status") selects status first: its rows would come back in
+    the wrong order, so Django runs it."""
+    from django.db.models import Count
+
+    from catalogue.models import Exercise
+
+    make_exercise()
+    swapped = PreparedQuery(
+        lambda slug: (
+            Exercise.objects.exclude(slug=slug)
+            .order_by()
+            .values("status")
+            .annotate(total=Count("pk"))
+            .values_list("total", "status")
+        )
+    )
+    assert swapped("nothing") == list(
+        Exercise.objects.exclude(slug="nothing")
+        .order_by()
+        .values("status")
+        .annotate(total=Count("pk"))
+        .values_list("total", "status")
+    )
+    assert list(swapped._plans.values()) == [None]

@@ -139,6 +139,44 @@ def test_csrf_is_enforced_on_every_form(patient):
     assert routine.name == "Changed"
 
 
+def test_a_page_carries_one_csrf_token_and_the_next_page_another(app, patient):
+    """The week page is rendered by both template engines (bonefit.csrf): every form on
+    it carries the same masked token, the next response another (the BREACH defence;
+    the week's own forms are then in the cached fragment), and a form sent with it
+    works."""
+    routine = make_routine(owner=patient)
+    make_item(routine, make_exercise(name="Bridge"), day=2)
+    make_item(routine, make_exercise(name="Wall push-up"), day=2)
+    app.set_user(patient)
+
+    def tokens(page):
+        return {
+            field["value"]
+            for field in page.html.select('input[name="csrfmiddlewaretoken"]')
+        }
+
+    first = app.get(f"/routines/{routine.pk}/")
+    forms_on_page = first.html.select("form[method=post]")
+    assert len(forms_on_page) >= 4  # log out, make a copy, move up/down in the week
+    assert len(tokens(first)) == 1
+    second = app.get(f"/routines/{routine.pk}/")
+
+    def logout_token(page):
+        return page.forms["logout-form"]["csrfmiddlewaretoken"].value
+
+    assert logout_token(second) != logout_token(first)
+
+    move_down = next(
+        form for form in first.forms.values() if form.action.endswith("/move/down/")
+    )
+    moved = move_down.submit().follow()
+    assert moved.status_code == 200
+    assert [item.exercise.name for item in routine.items.order_by("position")] == [
+        "Wall push-up",
+        "Bridge",
+    ]
+
+
 def login(client, username, password, ip="10.0.0.1"):
     return client.post(
         "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip
