@@ -36,9 +36,13 @@ _lazy_hidden_input = lazy(_hidden_input, SafeString)  # lazy() makes a class: on
 
 
 def context(request):
-    """For both engines' context_processors: `csrf_token` (what Django's own processor
-    gives, shared) and, for Jinja2, `csrf_input`. Lazy, as Django's are: a page without
-    a form asks for no token."""
+    """For Django templates' context_processors: `csrf_token`, as Django's own processor
+    gives it (lazy: a page without a form asks for no token), but shared."""
+    return {"csrf_token": SimpleLazyObject(lambda: masked_token(request))}
+
+
+def jinja2_context(request):
+    """For Jinja2's context_processors: `csrf_input` and `csrf_token`, shared."""
     return {
         "csrf_token": SimpleLazyObject(lambda: masked_token(request)),
         "csrf_input": _lazy_hidden_input(request),

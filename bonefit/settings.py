@@ -116,7 +116,7 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "bonefit.jinja2.environment",
-            "context_processors": ["bonefit.csrf.context"],
+            "context_processors": ["bonefit.csrf.jinja2_context"],
         },
     },
 ]
