@@ -14,6 +14,7 @@ parameter, and nothing else in it changes with the markers; otherwise, or when D
 cannot build it with markers at all, it is simply run by Django every time.
 """
 
+import inspect
 from functools import partial
 from operator import itemgetter
 
@@ -23,12 +24,16 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import DEFERRED
+from django.db.models import DEFERRED, Model
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import (
     ModelIterable,
     ValuesListIterable,
     get_related_populators,
 )
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 # Whole-number markers fit every integer column, small ones too (Django refuses to compile
 # a value beyond a column's range); a constant in a query equal to one only keeps that
@@ -217,16 +222,58 @@ class _Plan:
 
 def instance_maker(model, field_names, using=DEFAULT_DB_ALIAS):
     """A function from a row of `field_names` (a query's columns, in order) to a `model`
-    instance, as Model.from_db() makes it.
+    instance, the same as Model.from_db() makes.
 
-    For a query of some of the model's columns (only(), defer()), from_db() would search
-    the column names for every field of every row: for a week's items that took as long
-    as making the instances. Here that is worked out once."""
+    Model.__init__ sends two signals and sets each field through its descriptor; for a
+    query of some of the columns (only(), defer()), from_db() first searches the column
+    names for every field of every row. For a week's items that was as long as the rest
+    of reading them. So when the model's fields are plain (each attribute is Django's
+    DeferredAttribute, which stores the value as is) and its class does not change
+    __init__ or from_db, the values go straight into the instance, as __init__ would
+    put them; whenever a pre_init or post_init receiver is connected for the model (an
+    ImageField's, a test's), Django makes it.
+    """
     fields = model._meta.concrete_fields
     from_db = model.from_db
     if len(field_names) == len(fields):
-        return lambda row: from_db(using, field_names, row)
-    missing = len(field_names)
-    read = {name: position for position, name in enumerate(field_names)}
-    every_field = itemgetter(*(read.get(field.attname, missing) for field in fields))
-    return lambda row: from_db(using, field_names, every_field((*row, DEFERRED)))
+
+        def made_by_django(row):
+            return from_db(using, field_names, row)
+
+    else:
+        missing = len(field_names)
+        read = {name: position for position, name in enumerate(field_names)}
+        every_field = itemgetter(*(read.get(f.attname, missing) for f in fields))
+
+        def made_by_django(row):
+            return from_db(using, field_names, every_field((*row, DEFERRED)))
+
+    if not _plain_model(model, field_names):
+        return made_by_django
+    new = model.__new__
+
+    def make(row):
+        if pre_init.has_listeners(model) or post_init.has_listeners(model):
+            return made_by_django(row)
+        instance = new(model)
+        state = instance._state = ModelState()
+        state.adding = False
+        state.db = using
+        instance.__dict__.update(zip(field_names, row, strict=True))
+        return instance
+
+    return make
+
+
+def _plain_model(model, field_names):
+    """Whether Model.__init__ would only store each of `field_names` in the instance's
+    __dict__ (see instance_maker)."""
+    return (
+        model.__init__ is Model.__init__
+        and model.from_db.__func__ is Model.from_db.__func__
+        and all(
+            type(inspect.getattr_static(model, name, None))
+            in (DeferredAttribute, ForeignKeyDeferredAttribute)
+            for name in field_names
+        )
+    )

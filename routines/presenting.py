@@ -11,6 +11,10 @@ from routines import safety, targets
 from routines.checking import WeekCheck, dangers_to_confirm
 from routines.models import Review, RoutineItem, Weekday, display_name
 
+# Django works an enum's values and labels out afresh each time they are asked for.
+_PATTERN_TITLES = dict(PatternCode.choices)
+_DAYS = tuple(Weekday.values)
+
 SEVERITY_WORDS = {
     safety.DANGER: "Danger",
     safety.CAUTION: "Take care",
@@ -52,9 +56,7 @@ class ShownFinding:
     @property
     def title(self):
         code = self.finding.code
-        if code in PatternCode.values:
-            return PatternCode(code).label
-        return WEEK_TITLES.get(code, code)
+        return _PATTERN_TITLES.get(code) or WEEK_TITLES.get(code, code)
 
 
 @dataclass
@@ -150,7 +152,7 @@ def _shown(findings, alternatives):
 
 def week_days(check: WeekCheck) -> list[ShownDay]:
     alternatives = check.data.alternatives_by_slug()
-    by_day: dict[int, list[RoutineItem]] = {day: [] for day in Weekday.values}
+    by_day: dict[int, list[RoutineItem]] = {day: [] for day in _DAYS}
     for item in sorted(check.items, key=lambda i: (i.day, i.position, i.pk)):
         by_day[item.day].append(item)
     days = []

@@ -375,3 +375,35 @@ def test_a_values_list_in_another_order_than_its_select_is_left_to_django(patien
         .values_list("total", "status")
     )
     assert list(swapped._plans.values()) == [None]
+
+
+def test_a_models_init_signals_are_honoured(patient):
+    """Instances are made without Model.__init__ only while nothing listens to it: a
+    post_init receiver connected for the model sees every instance."""
+    from django.db.models.signals import post_init
+
+    routine = make_routine(owner=patient)
+    make_item(routine, make_exercise())
+    make_item(routine, make_exercise())
+    prepared = PreparedQuery(
+        lambda pk: RoutineItem.objects.filter(routine_id=pk).for_week_page()
+    )
+    quiet = prepared(routine.pk)
+    assert len(quiet) == 2
+    assert all(
+        item._state.adding is False and item._state.db == "default" for item in quiet
+    )
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=RoutineItem)
+    try:
+        heard = prepared(routine.pk)
+    finally:
+        post_init.disconnect(receiver, sender=RoutineItem)
+    assert len(heard) == 2
+    assert seen == heard
+    assert {i.pk for i in heard} == {i.pk for i in quiet}
