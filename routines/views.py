@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bonefit.jinja2 import render_fragment
-from bonefit.links import link_filler
+from bonefit.links import LinkFiller
 from catalogue.models import Exercise, Status
 from routines import checking, picking, presenting, printing
 from routines.forms import (
@@ -198,43 +198,30 @@ def _week_context(routine, items, *, with_therapist, tables):
 
 
 class ItemUrls(NamedTuple):
-    """Where the week page's item links and buttons go."""
+    """Where the week page's item links and buttons go: each a LinkFiller, so the
+    template fills in an item's link with `urls.edit[pk]`."""
 
-    exercise: str
-    edit: str
-    confirm: str
-    swap: str
-    move_up: str
-    move_down: str
-    transfer: str
-    delete: str
+    exercise: LinkFiller
+    edit: LinkFiller
+    confirm: LinkFiller
+    swap: LinkFiller
+    move_up: LinkFiller
+    move_down: LinkFiller
+    transfer: LinkFiller
+    delete: LinkFiller
 
 
-def _item_urls(routine, items):
-    """{item pk: ItemUrls}: a week links each item eight ways, each link filled in here
-    (see bonefit.links.link_filler)."""
-    exercise = link_filler("catalogue:detail", str)
-    edit, confirm, swap, transfer, delete = (
-        link_filler(f"routines:item_{name}", routine.pk, int)
-        for name in ("edit", "confirm", "swap", "transfer", "delete")
+def _item_urls(routine):
+    """The week's item links (see bonefit.links.LinkFiller)."""
+    return ItemUrls(
+        exercise=LinkFiller("catalogue:detail", str),
+        **{
+            name: LinkFiller(f"routines:item_{name}", routine.pk, int)
+            for name in ("edit", "confirm", "swap", "transfer", "delete")
+        },
+        move_up=LinkFiller("routines:item_move", routine.pk, int, "up"),
+        move_down=LinkFiller("routines:item_move", routine.pk, int, "down"),
     )
-    move_up, move_down = (
-        link_filler("routines:item_move", routine.pk, int, direction)
-        for direction in ("up", "down")
-    )
-    return {
-        item.pk: ItemUrls(
-            exercise=exercise(item.exercise.slug),
-            edit=edit(item.pk),
-            confirm=confirm(item.pk),
-            swap=swap(item.pk),
-            move_up=move_up(item.pk),
-            move_down=move_down(item.pk),
-            transfer=transfer(item.pk),
-            delete=delete(item.pk),
-        )
-        for item in items
-    }
 
 
 def _week_fragment_key(request, routine, profile, with_therapist, catalogue_version):
@@ -278,7 +265,7 @@ def routine_detail(request, routine):
         context = _week_context(
             routine, items, with_therapist=bool(links), tables=tables
         )
-        context["item_urls"] = _item_urls(routine, items)
+        context["urls"] = _item_urls(routine)
         week_html = render_fragment("routines/_week.html", context, request)
         # Pickled as SafeString, so still safe; no older than the tables it comes from.
         cache.set(key, week_html, checking.TABLES_MAX_AGE_SECONDS)
