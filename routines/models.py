@@ -636,6 +636,13 @@ class RoutineItem(models.Model):
 
     class Meta:
         ordering = ["day", "position", "pk"]
+        # Where an added exercise goes (next_position: the last of its day) and the
+        # week's order: without it, each add sorted every item of the routine.
+        indexes = [
+            models.Index(
+                fields=["routine", "day", "position"], name="item_routine_day_position"
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(reps__isnull=False) | Q(minutes__isnull=False),

@@ -63,3 +63,34 @@ def test_a_week_of_200_exercises_is_small_and_as_many_queries_as_10(
     assert big_queries == small_queries
     assert page.content.decode().count('class="item') >= 200
     assert len(gzip.compress(page.content, 6)) <= 150 * 1024
+
+
+@pytest.mark.django_db
+def test_adding_to_a_long_week_reads_one_index_entry_not_every_item(patient):
+    """Where an added exercise goes (the last position of its day) is read from the
+    item_routine_day_position index: the database neither reads nor sorts the routine's
+    other items, however many there are (it had sorted them all, on every add)."""
+    from django.db import connection
+
+    from routines import models
+
+    exercise = make_exercise()
+    routine = make_routine(owner=patient, items=2000, exercise=exercise)
+    make_routine(owner=patient, items=2000, exercise=exercise)
+    assert models.RoutineItem.next_position(routine, 0) > 0
+    [plan] = models._LAST_POSITION._plans.values()
+    params = list(plan.params)
+    for position, value in zip(plan.positions, [routine.pk, 0], strict=True):
+        params[position] = value
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {plan.sql}", params)
+            steps = " ".join(row[-1] for row in cursor.fetchall())
+            assert "item_routine_day_position" in steps
+            assert "TEMP B-TREE" not in steps
+        else:
+            cursor.execute("ANALYZE routines_routineitem")
+            cursor.execute(f"EXPLAIN {plan.sql}", params)
+            steps = " ".join(row[0] for row in cursor.fetchall())
+            assert "item_routine_day_position" in steps
+            assert "Sort" not in steps
