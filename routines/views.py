@@ -174,27 +174,37 @@ def _bad_token():
 
 
 def _week_context(routine, items, *, with_therapist, tables):
-    """What the week fragments show of `routine`, whose `items` were loaded with
-    checking.week_items() from the catalogue's `tables`."""
+    """What the week fragment shows of `routine`, whose `items` were loaded with
+    checking.week_items() from the catalogue's `tables`: the checked week
+    (_checked_week) with its summary and totals."""
+    context, check = _checked_week(
+        routine, items, with_therapist=with_therapist, tables=tables
+    )
+    # The totals count what the patient may do now: not a danger still waiting for a
+    # confirmation or for the therapist, nor one the therapist advised against.
+    held = check.items_on_hold()
+    return context | {
+        "summary": presenting.week_summary(context["days"]),
+        "totals": presenting.week_totals([i for i in items if i.pk not in held]),
+        "totals_leave_out": len(held),
+        "counts": check.counts,
+        "item_count": len(items),
+    }
+
+
+def _checked_week(routine, items, *, with_therapist, tables):
+    """(what both the week and its printed sheet show, the WeekCheck)."""
     profile = HealthProfile.of_owner(routine)
     check = checking.check_items(
         profile, items, with_therapist=with_therapist, tables=tables
     )
-    days = presenting.week_days(check)
-    # The totals count what the patient may do now: not a danger still waiting for a
-    # confirmation or for the therapist, nor one the therapist advised against.
-    held = check.items_on_hold()
-    return {
+    context = {
         "routine": routine,
         "profile": profile,
-        "days": days,
-        "summary": presenting.week_summary(days),
-        "totals": presenting.week_totals([i for i in items if i.pk not in held]),
-        "totals_leave_out": len(held),
+        "days": presenting.week_days(check),
         "week_findings": presenting.week_findings(check),
-        "counts": check.counts,
-        "item_count": len(items),
     }
+    return context, check
 
 
 class ItemUrls(NamedTuple):
@@ -317,7 +327,9 @@ def print_context(routine, *, back_url):
     links = CareLink.active_of_patient(routine.owner)
     tables = checking.catalogue_tables()
     items = checking.week_items(routine.items_for_week_page(), tables)
-    context = _week_context(routine, items, with_therapist=bool(links), tables=tables)
+    context, _ = _checked_week(
+        routine, items, with_therapist=bool(links), tables=tables
+    )
     sheets = presenting.exercise_sheets(context["days"])
     context.update(printing.sheet_context(context["days"], sheets, tables))
     floor_transfer = context["floor_transfer"]
