@@ -53,6 +53,8 @@ class PublishedCards:
         return self.count()
 
     def __getitem__(self, page):
+        if page.stop <= page.start:  # an empty catalogue's one page
+            return []
         if page.start >= PREPARED_PAGES * PER_PAGE:
             return list(_cards(Exercise.objects.published())[page])
         return _PUBLISHED_CARDS(

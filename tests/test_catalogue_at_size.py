@@ -100,6 +100,13 @@ def test_a_bad_page_number_shows_a_page_not_an_error(client, page, shown):
     assert shown in response.content.decode()
 
 
+def test_an_empty_catalogue_lists_nothing_without_error(client):
+    make_exercise(name="Not yet", status=Status.DRAFT, steps=())
+    response = client.get("/catalogue/")
+    assert response.status_code == 200
+    assert "0 exercises<" in response.content.decode().replace("</h2>", "<")
+
+
 def test_a_short_list_has_no_pager(client):
     make_exercise(name="Heel raise", steps=())
     page = client.get("/catalogue/").content.decode()
