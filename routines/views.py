@@ -691,13 +691,17 @@ def item_transfer(request, item):
 @require_POST
 def item_swap(request, item):
     """Replace the exercise of an item with one of its safer alternatives, keeping the day."""
+    form = SwapForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("This swap button is out of date. Please reload.")
+    if form.cleaned_data["version"] != item.version:
+        # A button from an older copy of the week: its exercise may be another one by
+        # now, with other alternatives, so say so before looking the choice up.
+        return _swap_refused_as_stale(request, item)
     alternative = get_object_or_404(
         item.exercise.alternatives.filter(status=Status.PUBLISHED),
         slug=request.POST.get("exercise", ""),
     )
-    form = SwapForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest("This swap button is out of date. Please reload.")
     profile = HealthProfile.of_owner(item.routine)
     dose, changes = checking.dose_after_swap(profile, item, alternative)
     candidate = RoutineItem(day=item.day, **dose)
@@ -715,12 +719,7 @@ def item_swap(request, item):
             alternative, version=form.cleaned_data["version"], by=request.user, **dose
         )
     except StaleEdit:
-        messages.info(
-            request,
-            "This exercise was changed in another window or tab, so it was not swapped. "
-            "Please look at it again.",
-        )
-        return redirect(item.routine)
+        return _swap_refused_as_stale(request, item)
     text = f"{old_name} was swapped for {alternative.name} on {item.get_day_display()}."
     request.session[UNDO_SWAP] = {
         "routine": item.routine_id,
@@ -731,6 +730,15 @@ def item_swap(request, item):
         "shown": False,
     }
     return redirect(swapped.get_week_url(anchor="undo"))  # the Undo button in sight
+
+
+def _swap_refused_as_stale(request, item):
+    messages.info(
+        request,
+        "This exercise was changed in another window or tab, so it was not swapped. "
+        "Please look at it again.",
+    )
+    return redirect(item.routine)
 
 
 @owned_item

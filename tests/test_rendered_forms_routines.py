@@ -388,6 +388,24 @@ def test_swap_keeps_the_dose_drops_a_heavy_weight_and_says_so(app, patient, cata
     assert "3 sets of 8" in swapped.text
 
 
+def test_a_swap_from_an_older_tab_says_the_exercise_changed(app, patient, catalogue):
+    """Two tabs on one week: the first swaps Deadlift for Goblet squat; the same button
+    in the second tab (its exercise is no longer Deadlift) says so, rather than "Page
+    not found", and changes nothing."""
+    routine = make_routine(owner=patient)
+    item = make_item(routine, catalogue["deadlift"], day=2, sets=3, reps=8)
+    first_tab = app.get(routine.get_absolute_url(), user=patient)
+    second_tab = app.get(routine.get_absolute_url())
+    form_posting_to(first_tab, f"/items/{item.pk}/swap/").submit().follow()
+    swapped = item_state(item)
+
+    answer = form_posting_to(second_tab, f"/items/{item.pk}/swap/").submit()
+    assert answer.status_code == 302
+    week = answer.follow()
+    assert "This exercise was changed in another window or tab" in week.text
+    assert item_state(item) == swapped
+
+
 def test_undo_is_offered_once_on_the_page_the_swap_leads_to(app, patient, catalogue):
     routine = make_routine(owner=patient)
     item = make_item(
