@@ -1,72 +1,25 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 
 from bonefit.jinja2 import LazyFragment
-from bonefit.prepared import PreparedQuery
 from catalogue.forms import ExerciseFilterForm
-from catalogue.models import Exercise, Severity, Status
+from catalogue.models import Exercise, PublishedCards, Severity
 
 PER_PAGE = 24
-CARD_FIELDS = ["name", "slug", "summary", "category", "position", "weight_bearing"]
-
-
-def _cards(queryset):
-    return queryset.with_caution_flag().order_by("name", "pk").only(*CARD_FIELDS)
-
-
-# The list as first opened (no filter), counted and paged by prepared queries: most visits
-# see it, and Django took three times as long to write its two queries as to run them.
-_PUBLISHED_COUNT = PreparedQuery(
-    lambda status: (
-        Exercise.objects.filter(status=status)
-        .order_by()
-        .values("status")
-        .annotate(total=Count("pk"))
-        .values_list("total")
-    )
-)
-_PUBLISHED_CARDS = PreparedQuery(
-    lambda status, *, offset, limit: _cards(Exercise.objects.filter(status=status))[
-        offset : offset + limit
-    ]
-)
-PREPARED_PAGES = 20  # pages beyond these are rarer: Django writes their SQL each time
-
-
-class PublishedCards:
-    """Every published exercise as a card, for Paginator: the same count and pages as
-    _cards(Exercise.objects.published()), from prepared queries."""
-
-    ordered = True
-
-    def count(self):
-        found = _PUBLISHED_COUNT(Status.PUBLISHED)
-        return found[0][0] if found else 0
-
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, page):
-        if page.stop <= page.start:  # an empty catalogue's one page
-            return []
-        if page.start >= PREPARED_PAGES * PER_PAGE:
-            return list(_cards(Exercise.objects.published())[page])
-        return _PUBLISHED_CARDS(
-            Status.PUBLISHED, offset=page.start, limit=page.stop - page.start
-        )
 
 
 @login_not_required
 def exercise_list(request):
-    # The list as first opened (or paged through) has nothing to filter: then the form is
-    # not made at all (filters_html), and the cards come from PublishedCards.
-    filtering = any(name != "page" for name in request.GET)
+    # The list as first opened (or paged through, or linked with a tracking code) has
+    # nothing to filter: then the form is not made at all (filters_html), and the cards
+    # come from PublishedCards.
+    filtering = any(name in ExerciseFilterForm.base_fields for name in request.GET)
     form = SimpleLazyObject(lambda: ExerciseFilterForm(request.GET))
     wants_suitable = filtering and form.wants_suitable
     if wants_suitable:
@@ -80,14 +33,14 @@ def exercise_list(request):
 
     def listed():
         if not filtering:
-            return PublishedCards()
+            return PublishedCards(PER_PAGE)
         exercises = form.filter(Exercise.objects.published())
         if wants_suitable:
             unsuitable = import_string(settings.CATALOGUE_UNSUITABLE_PATTERNS)(
                 request.user
             )
             exercises = exercises.exclude(patterns__code__in=unsuitable)
-        return _cards(exercises)
+        return exercises.as_cards()
 
     number = request.GET.get("page")
     context = {
@@ -111,9 +64,10 @@ def exercise_list(request):
     return render(request, "catalogue/exercise_list.html", context)
 
 
-# The search and filters as the list first shows them, by whether someone is signed in:
-# the same HTML for everyone, made from the form's code alone, so made once per process.
-# They were a third of the list's time whenever its cached copy was missing.
+# The search and filters as the list first shows them, by whether someone is signed in and
+# the language: the same HTML for everyone, made from the code alone, so made once per
+# process (not with DEBUG on, where templates are edited as the server runs). They were a
+# third of the list's time whenever its cached copy was missing.
 _EMPTY_FILTERS_HTML = {}
 
 
@@ -121,11 +75,12 @@ def filters_html(form, *, signed_in):
     """The search and filters box: `form` (bound) as the visitor filled it in, or None
     when the list was opened without a filter."""
     if form is None:
-        if signed_in not in _EMPTY_FILTERS_HTML:
-            _EMPTY_FILTERS_HTML[signed_in] = _render_filters(
+        key = (signed_in, get_language())
+        if key not in _EMPTY_FILTERS_HTML or settings.DEBUG:
+            _EMPTY_FILTERS_HTML[key] = _render_filters(
                 ExerciseFilterForm(), signed_in=signed_in
             )
-        return _EMPTY_FILTERS_HTML[signed_in]
+        return _EMPTY_FILTERS_HTML[key]
     return _render_filters(
         form,
         signed_in=signed_in,

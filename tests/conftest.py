@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
 
+from catalogue import views as catalogue_views
 from catalogue.roles import THERAPISTS
 from routines import checking
 from tests.factories import make_patterns, make_profile, make_user, sign_in
@@ -51,12 +52,15 @@ def pytest_runtest_makereport(item, call):
 def _fresh_cache():
     """Every test starts with an empty cache: throttle counters live there, and with
     REDIS_URL set the cache outlives the process. The process's catalogue tables too: a
-    rolled-back test can leave a catalogue version that the next test's catalogue repeats."""
+    rolled-back test can leave a catalogue version that the next test's catalogue repeats.
+    And the exercise list's empty filters, which a test may render under other settings."""
     cache.clear()
     checking.forget_catalogue_tables()
+    catalogue_views._EMPTY_FILTERS_HTML.clear()
     yield
     cache.clear()
     checking.forget_catalogue_tables()
+    catalogue_views._EMPTY_FILTERS_HTML.clear()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.db import connection
 
 import catalogue.admin
 from bench.data import make_catalogue
-from catalogue.models import Exercise, Status
+from catalogue.models import Exercise, PublishedCards, Status
 from routines import checking, safety
 from routines.models import HealthProfile
 from tests.factories import first_visit_queries, make_exercise, make_patterns, make_user
@@ -59,10 +59,10 @@ def test_the_list_is_paged_and_keeps_the_search_across_pages(app):
 def test_paging_through_the_whole_list_shows_each_exercise_once(
     app, monkeypatch, prepared_pages
 ):
-    """The list without a filter comes from prepared queries (catalogue.views.
+    """The list without a filter comes from prepared queries (catalogue.models.
     PublishedCards) for its first pages and from Django's after: either way, in name
     order, every published exercise once, with its caution tag."""
-    monkeypatch.setattr("catalogue.views.PREPARED_PAGES", prepared_pages)
+    monkeypatch.setattr(PublishedCards, "PREPARED_PAGES", prepared_pages)
     make_patterns()
     for n in range(55):
         make_exercise(
@@ -98,6 +98,21 @@ def test_a_bad_page_number_shows_a_page_not_an_error(client, page, shown):
     response = client.get("/catalogue/", {"page": page})
     assert response.status_code == 200
     assert shown in response.content.decode()
+
+
+def test_a_growing_catalogue_and_tracking_codes_keep_one_plan_per_page(client):
+    """Each exercise published changes the last page's length, and links from mail or
+    social sites carry codes the list does not know: neither makes the list compile
+    (and keep) another query, nor counts as a filter."""
+    from catalogue import models
+
+    models._PUBLISHED_CARDS._plans.clear()
+    for n in range(4):
+        make_exercise(name=f"Exercise {n}", steps=())
+        page = client.get("/catalogue/", {"utm_source": "newsletter", "fbclid": "x1"})
+        assert f"{n + 1} exercise" in page.content.decode()
+    assert "Clear the filters" not in page.content.decode()
+    assert len(models._PUBLISHED_CARDS._plans) == 1
 
 
 def test_an_empty_catalogue_lists_nothing_without_error(client):

@@ -74,6 +74,7 @@ def test_adding_to_a_long_week_reads_one_index_entry_not_every_item(patient):
 
     from routines import models
 
+    models._LAST_POSITION._plans.clear()  # only this test's plan
     exercise = make_exercise()
     routine = make_routine(owner=patient, items=2000, exercise=exercise)
     make_routine(owner=patient, items=2000, exercise=exercise)
