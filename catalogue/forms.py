@@ -29,8 +29,12 @@ class ExerciseFilterForm(forms.Form):
         label="Only exercises suitable for my profile", required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, signed_in=True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not signed_in:
+            # No profile to be suitable for, and no box: a "suitable" in a typed or
+            # shared link would filter the list without saying so.
+            del self.fields["suitable"]
         for name, field in self.fields.items():
             css = (
                 "form-check-input"

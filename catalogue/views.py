@@ -20,7 +20,9 @@ def exercise_list(request):
     # nothing to filter: then the form is not made at all (filters_html), and the cards
     # come from PublishedCards.
     filtering = any(name in ExerciseFilterForm.base_fields for name in request.GET)
-    form = SimpleLazyObject(lambda: ExerciseFilterForm(request.GET))
+    form = SimpleLazyObject(
+        lambda: ExerciseFilterForm(request.GET, signed_in=request.user.is_authenticated)
+    )
     wants_suitable = filtering and form.wants_suitable
     if wants_suitable:
         # Depends on the patient's profile: filtered in SQL, one page at a time, never cached.
@@ -78,7 +80,7 @@ def filters_html(form, *, signed_in):
         key = (signed_in, get_language())
         if key not in _EMPTY_FILTERS_HTML or settings.DEBUG:
             _EMPTY_FILTERS_HTML[key] = _render_filters(
-                ExerciseFilterForm(), signed_in=signed_in
+                ExerciseFilterForm(signed_in=signed_in), signed_in=signed_in
             )
         return _EMPTY_FILTERS_HTML[key]
     return _render_filters(

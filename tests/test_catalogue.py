@@ -164,6 +164,20 @@ def test_suitable_for_my_profile_hides_what_warns_this_patient(
     assertNotContains(response, "Jogging")  # caution for osteoporosis
 
 
+def test_a_signed_out_visitor_is_never_filtered_by_an_unseen_suitable_box(
+    client, patterns
+):
+    """The box is only shown to someone signed in; "suitable" in a shared link does not
+    quietly hide exercises from a visitor who cannot see or untick it."""
+    make_exercise(name="Sit-up", patterns=["SPINAL_FLEXION"])
+    make_exercise(name="Heel raises")
+    response = client.get("/catalogue/?suitable=on")
+    assertContains(response, "Sit-up")
+    assertContains(response, "Heel raises")
+    assertNotContains(response, "suitable for my profile")
+    assertNotContains(response, "Clear the filters")
+
+
 def test_catalogue_list_query_count_is_flat(
     client, django_assert_max_num_queries, patterns
 ):
