@@ -253,7 +253,9 @@ def instance_maker(model, field_names, using=DEFAULT_DB_ALIAS):
     new = model.__new__
 
     def make(row):
-        if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        if (pre_init.receivers or post_init.receivers) and (
+            pre_init.has_listeners(model) or post_init.has_listeners(model)
+        ):
             return made_by_django(row)
         instance = new(model)
         state = instance._state = ModelState()

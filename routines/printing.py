@@ -7,6 +7,7 @@ every item of it in the week is confirmed by the patient or approved by their th
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -46,25 +47,27 @@ def sheet_context(days, sheets, tables) -> dict:
     """`sheets` wrapped for printing, and the floor-transfer exercise (from the catalogue's
     `tables`, checking.CatalogueTables) when the week has a floor exercise and does not hold
     it already. At most one query."""
+    # Each exercise's items, with their days, in week order.
+    shown_by_exercise = defaultdict(list)
+    for day in days:
+        for shown in day.items:
+            shown_by_exercise[shown.item.exercise_id].append((day.day.label, shown))
     printed = []
     for sheet in sheets:
         entry = PrintedSheet(
             sheet, is_danger=any(f.severity == safety.DANGER for f in sheet.findings)
         )
-        for day in days:
-            for shown in day.items:
-                if shown.item.exercise_id != sheet.exercise.pk:
-                    continue
-                if shown.waiting_for_therapist:
-                    entry.waiting_days.append(day.day.label)
-                elif shown.needs_acknowledgement:
-                    entry.unconfirmed_days.append(day.day.label)
-                elif shown.advised_against:
-                    entry.advised_days.append(day.day.label)
-                elif shown.acknowledged_danger and shown.item.danger_acknowledged_at:
-                    entry.confirmations.append(
-                        Confirmation(day.day.label, shown.item.danger_acknowledged_at)
-                    )
+        for label, shown in shown_by_exercise[sheet.exercise.pk]:
+            if shown.waiting_for_therapist:
+                entry.waiting_days.append(label)
+            elif shown.needs_acknowledgement:
+                entry.unconfirmed_days.append(label)
+            elif shown.advised_against:
+                entry.advised_days.append(label)
+            elif shown.acknowledged_danger and shown.item.danger_acknowledged_at:
+                entry.confirmations.append(
+                    Confirmation(label, shown.item.danger_acknowledged_at)
+                )
         printed.append(entry)
     floor_transfer = None
     in_week = {sheet.exercise.slug for sheet in sheets}
