@@ -658,6 +658,13 @@ def item_move(request, item, direction):
         raise Http404("This exercise was removed.") from None
     if moved:
         messages.success(request, f"{item.exercise.name} moved {direction}.")
+    else:  # a button from an older copy of the week, or sent twice
+        end = "first" if direction == "up" else "last"
+        messages.info(
+            request,
+            f"{item.exercise.name} is already {end} on {item.get_day_display()}, "
+            "so it was not moved.",
+        )
     return redirect(item.get_week_url(anchor="item"))
 
 

@@ -331,6 +331,23 @@ def test_the_routine_list_counts_what_is_left_to_confirm(app, patient, catalogue
 # --- remove, move, move or copy ----------------------------------------------------------
 
 
+def test_up_from_an_older_tab_on_the_first_exercise_says_why_nothing_moved(
+    app, patient, catalogue
+):
+    """The older tab still offers "Up" for an exercise that another tab moved to the
+    top: pressing it says the exercise is already first, rather than nothing at all."""
+    routine = make_routine(owner=patient)
+    make_item(routine, catalogue["bridge"], day=0)
+    goblet = make_item(routine, catalogue["goblet"], day=0)
+    first_tab = app.get(routine.get_absolute_url(), user=patient)
+    second_tab = app.get(routine.get_absolute_url())
+    form_posting_to(first_tab, f"/items/{goblet.pk}/move/up/").submit().follow()
+
+    week = form_posting_to(second_tab, f"/items/{goblet.pk}/move/up/").submit().follow()
+    assert "Goblet squat is already first on Monday, so it was not moved." in week.text
+    assert week.text.index("Goblet squat</a>") < week.text.index("Bridge</a>")
+
+
 def test_remove_move_and_transfer(app, patient, catalogue):
     routine = make_routine(owner=patient)
     bridge = make_item(routine, catalogue["bridge"], day=0)
