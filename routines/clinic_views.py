@@ -54,7 +54,7 @@ from routines.models import (
     display_name,
 )
 from routines.picking import requested_day
-from routines.views import print_page
+from routines.views import print_page, say_moved
 
 PATIENTS_PER_PAGE = 25
 PAIN_REPORT_DAYS = 28  # the patient list counts "it hurt" answers of the last 4 weeks
@@ -677,8 +677,7 @@ def item_move(request, item, direction):
                 )
     except StaleEdit:
         raise Http404("This exercise was removed.") from None
-    if moved:
-        messages.success(request, f"{item.exercise.name} moved {direction}.")
+    say_moved(request, item, direction, moved)
     return redirect(_week_url(item.routine, item))
 
 

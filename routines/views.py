@@ -656,6 +656,12 @@ def item_move(request, item, direction):
         moved = item.move_within_day(-1 if direction == "up" else 1, by=request.user)
     except StaleEdit:
         raise Http404("This exercise was removed.") from None
+    say_moved(request, item, direction, moved)
+    return redirect(item.get_week_url(anchor="item"))
+
+
+def say_moved(request, item, direction, moved):
+    """The message after "Up" or "Down", for the patient's week and the clinic's."""
     if moved:
         messages.success(request, f"{item.exercise.name} moved {direction}.")
     else:  # a button from an older copy of the week, or sent twice
@@ -665,7 +671,6 @@ def item_move(request, item, direction):
             f"{item.exercise.name} is already {end} on {item.get_day_display()}, "
             "so it was not moved.",
         )
-    return redirect(item.get_week_url(anchor="item"))
 
 
 @owned_item
