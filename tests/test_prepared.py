@@ -218,6 +218,7 @@ def test_the_pages_queries_are_prepared(patient, patterns):
 
     client = Client()
     client.force_login(patient, backend="bonefit.backends.ModelBackend")
+    cache.clear()  # with sessions in Redis (cached_db), so the session is read from the db
     routine = make_routine(owner=patient)
     make_item(routine, make_exercise(slug="wall-push-up"))
     assert client.get(routine.get_absolute_url()).status_code == 200
