@@ -9,6 +9,8 @@ Autoescaping is on (Django's backend turns it on), and an undefined name is an e
 than an empty string, so a misspelt field can never silently drop a warning from the page.
 """
 
+from types import FunctionType, MethodType
+
 from django.forms import renderers
 from django.forms.renderers import BaseRenderer
 from django.template import TemplateDoesNotExist, defaultfilters
@@ -16,7 +18,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
-from jinja2 import Environment, StrictUndefined, Undefined
+from jinja2 import Environment, StrictUndefined, Template, Undefined
+from jinja2.runtime import Context, Macro
+from markupsafe import Markup
+from markupsafe import escape as markupsafe_escape
 
 from bonefit.links import link_maker, reverse_fast
 from routines.presenting import finding_box
@@ -38,10 +43,63 @@ def refuse_callables(value):
     return value
 
 
+_new_markup = Markup.__new__
+_as_markup = str.__new__
+
+
+def escape(value):
+    """markupsafe.escape, the same result, in less time for the values a page prints most:
+    plain text, whole numbers and HTML already escaped. A week prints about 400 values, and
+    markupsafe's escape (whose Markup constructor is Python) was a third of its template's
+    time. tests/test_jinja2.py checks the two agree."""
+    kind = value.__class__
+    if kind is str:
+        if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+            return markupsafe_escape(value)
+        return _as_markup(Markup, value)
+    if kind is Markup:
+        return value
+    if kind is int:
+        return _as_markup(Markup, str(value))
+    return markupsafe_escape(value)
+
+
+class FastEscapeTemplate(Template):
+    """A template whose output is escaped by `escape` above rather than markupsafe's."""
+
+    @classmethod
+    def _from_namespace(cls, environment, namespace, globals):
+        # The compiled template imports jinja2.runtime.escape into this namespace; its
+        # functions look the name up here each time they print a value.
+        namespace["escape"] = escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
+class FastCallContext(Context):
+    """Calls a macro, a function or a method without Jinja2's search for a
+    `jinja_pass_arg` marker on it and its `__call__`, which costs more than the rest of the
+    call (a week calls about fifty). A function marked with pass_context (or another
+    pass_*) keeps the marker in its __dict__, looked at here; anything else takes Jinja2's
+    own way."""
+
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja2's own signature)
+        kind = type(__obj)
+        function = __obj.__func__ if kind is MethodType else __obj
+        if kind is Macro or (
+            type(function) is FunctionType and "jinja_pass_arg" not in function.__dict__
+        ):
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__obj, *args, **kwargs)
+
+
 def environment(**options):
     options = {**options, "undefined": StrictUndefined, "finalize": refuse_callables}
     options.pop("autoescape", None)
     env = Environment(autoescape=True, **options)
+    env.template_class = FastEscapeTemplate
+    env.context_class = FastCallContext
     env.globals.update(url=url, link=reverse_fast)
     env.filters.update(
         pluralize=defaultfilters.pluralize, date=date, finding_box=finding_box

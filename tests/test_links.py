@@ -2,10 +2,13 @@
 (bonefit/jinja2.py): the same URLs as reverse(), and no method printed by mistake."""
 
 import jinja2
+import markupsafe
 import pytest
 from django.template import engines
 from django.urls import clear_script_prefix, reverse, set_script_prefix
+from django.utils.safestring import mark_safe
 
+from bonefit.jinja2 import escape
 from bonefit.links import LinkFiller, link_maker, reverse_fast
 
 ITEM_VIEWS = [
@@ -111,6 +114,86 @@ def test_a_jinja_fragment_escapes_what_it_shows():
         .render({"name": "<script>alert(1)</script>"})
     )
     assert html == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+
+
+class Shouting:
+    """Not text: printed through its own __html__ (as a Django SafeString or a form is)."""
+
+    def __html__(self):
+        return "<b>HELLO</b>"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Wall push-up",
+        "",
+        "<script>alert('x') & \"y\"</script>",
+        "Tom's chair",
+        "a > b",
+        "café ✔",
+        0,
+        -12,
+        918273641,
+        True,
+        None,
+        3.5,
+        markupsafe.Markup("<em>safe</em>"),
+        mark_safe("<em>django safe</em>"),
+        Shouting(),
+        ["<list>"],
+    ],
+)
+def test_the_fragments_escape_agrees_with_markupsafe(value):
+    """bonefit.jinja2.escape takes short cuts for text, numbers and Markup: each gives
+    what markupsafe gives, as Markup, so that nothing is escaped twice or not at all."""
+    expected = markupsafe.escape(value)
+    ours = escape(value)
+    assert ours == expected
+    assert type(ours) is markupsafe.Markup
+    rendered = engines["jinja2"].from_string("{{ value }}").render({"value": value})
+    assert rendered == str(expected)
+
+
+def test_a_fragment_escapes_once_inside_macros_and_set_blocks():
+    template = engines["jinja2"].from_string(
+        "{% macro box(text) %}<p>{{ text }}</p>{% endmacro %}"
+        "{% set field %}{{ value }}{% endset %}"
+        "{{ box(value) }}|{{ field }}|{{ box(field) }}|{{ value ~ '!' }}"
+    )
+    assert template.render({"value": "<a & b>"}) == (
+        "<p>&lt;a &amp; b&gt;</p>|&lt;a &amp; b&gt;|<p>&lt;a &amp; b&gt;</p>"
+        "|&lt;a &amp; b&gt;!"
+    )
+
+
+def test_a_fragment_still_passes_the_context_to_functions_that_ask_for_it():
+    """The quicker call (bonefit.jinja2.FastCallContext) keeps Jinja2's pass_context and
+    pass_environment, on functions, methods and callable objects."""
+
+    @jinja2.pass_context
+    def who(context):
+        return context["name"]
+
+    class Greeter:
+        @jinja2.pass_context
+        def greet(self, context, greeting):
+            return f"{greeting}, {context['name']}"
+
+        @jinja2.pass_environment
+        def __call__(self, environment):
+            return type(environment).__name__
+
+        def plain(self, text, *, end="."):
+            return text + end
+
+    template = engines["jinja2"].from_string(
+        "{{ who() }}|{{ g.greet('Hello') }}|{{ g() }}|{{ g.plain('Hi', end='!') }}"
+        "|{% for n in [1] %}{{ who() }}{% endfor %}"
+    )
+    assert template.render({"who": who, "g": Greeter(), "name": "Ann"}) == (
+        "Ann|Hello, Ann|Environment|Hi!|Ann"
+    )
 
 
 @pytest.mark.parametrize(
