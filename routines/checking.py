@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.urls import reverse
 
@@ -327,31 +328,34 @@ class WeekCheck:
             if safety.highest(self.by_item.get(item.pk, [])) == severity
         )
 
-    def items_to_confirm(self) -> list[RoutineItem]:
-        """The items with a danger still to confirm (or, with a linked therapist, still
-        waiting for the therapist's decision)."""
-        return [
-            item
-            for item in self.items
-            if dangers_to_confirm(
+    @cached_property
+    def dangers_to_confirm(self) -> dict[int, frozenset[str]]:
+        """{item id: its danger codes still to confirm} (see dangers_to_confirm below),
+        worked out once per item for the summary, the days and the totals."""
+        return {
+            item.pk: dangers_to_confirm(
                 item,
                 self.by_item.get(item.pk, []),
                 with_therapist=self.with_therapist,
             )
-        ]
+            for item in self.items
+        }
+
+    def items_to_confirm(self) -> list[RoutineItem]:
+        """The items with a danger still to confirm (or, with a linked therapist, still
+        waiting for the therapist's decision)."""
+        to_confirm = self.dangers_to_confirm
+        return [item for item in self.items if to_confirm[item.pk]]
 
     def items_advised_against(self) -> list[RoutineItem]:
         """The danger items a therapist advised against (and the patient kept)."""
+        to_confirm = self.dangers_to_confirm
         return [
             item
             for item in self.items
             if item.review_decision == Review.ADVISED_AGAINST
             and any(f.severity == safety.DANGER for f in self.by_item.get(item.pk, []))
-            and not dangers_to_confirm(
-                item,
-                self.by_item.get(item.pk, []),
-                with_therapist=self.with_therapist,
-            )
+            and not to_confirm[item.pk]
         ]
 
     def items_on_hold(self) -> set[int]:

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from catalogue.models import PatternCode
 from routines import safety, targets
-from routines.checking import WeekCheck, dangers_to_confirm
+from routines.checking import WeekCheck
 from routines.models import Review, RoutineItem, Weekday, display_name
 
 # Django works an enum's values and labels out afresh each time they are asked for.
@@ -164,11 +164,7 @@ def week_days(check: WeekCheck) -> list[ShownDay]:
                 ShownItem(
                     item=item,
                     findings=_shown(findings, alternatives),
-                    needs_acknowledgement=bool(
-                        dangers_to_confirm(
-                            item, findings, with_therapist=check.with_therapist
-                        )
-                    ),
+                    needs_acknowledgement=bool(check.dangers_to_confirm[item.pk]),
                     first=index == 0,
                     last=index == len(items) - 1,
                     own_alternatives=check.data.alternatives.get(item.exercise_id, []),
