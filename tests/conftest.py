@@ -9,6 +9,7 @@ from django.test import Client
 from catalogue import views as catalogue_views
 from catalogue.roles import THERAPISTS
 from routines import checking
+from routines.templatetags import links as link_tags
 from tests.factories import make_patterns, make_profile, make_user, sign_in
 
 # Playwright's sync API runs an asyncio loop in the main thread; Django would otherwise
@@ -53,14 +54,17 @@ def _fresh_cache():
     """Every test starts with an empty cache: throttle counters live there, and with
     REDIS_URL set the cache outlives the process. The process's catalogue tables too: a
     rolled-back test can leave a catalogue version that the next test's catalogue repeats.
-    And the exercise list's empty filters, which a test may render under other settings."""
+    And the exercise list's empty filters and the menu's links, which a test may render
+    under other settings."""
     cache.clear()
     checking.forget_catalogue_tables()
     catalogue_views._EMPTY_FILTERS_HTML.clear()
+    link_tags._NAV_LINKS.clear()
     yield
     cache.clear()
     checking.forget_catalogue_tables()
     catalogue_views._EMPTY_FILTERS_HTML.clear()
+    link_tags._NAV_LINKS.clear()
 
 
 @pytest.fixture

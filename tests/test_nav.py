@@ -1,0 +1,79 @@
+"""The main menu: the links each kind of visitor has, the open page marked, and the log-out
+button. Its links are rendered once per process for each kind of visitor and page
+(routines.templatetags.links.nav_links), so these tests visit as one kind after another."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def menu(response):
+    """[(label, href, marked as the open page)] of the main menu."""
+    html = response.content.decode()
+    nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', html, re.S).group(1)
+    links = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav)
+    buttons = re.findall(r"<button[^>]*>([^<]+)</button>", nav)
+    return [(label, href, bool(current)) for href, current, label in links], buttons
+
+
+PATIENT_MENU = [
+    ("Today", "/today/"),
+    ("My routines", "/routines/"),
+    ("Exercises", "/catalogue/"),
+    ("My health profile", "/routines/profile/"),
+    ("My account", "/accounts/me/"),
+]
+
+
+def test_a_patient_has_their_pages_and_log_out_the_open_page_marked(patient_client):
+    links, buttons = menu(patient_client.get(reverse("routines:list")))
+    assert [(label, href) for label, href, _ in links] == PATIENT_MENU
+    assert [label for label, _, current in links if current] == ["My routines"]
+    assert buttons == ["Log out"]
+
+    links, _ = menu(patient_client.get(reverse("routines:profile")))
+    assert [label for label, _, current in links if current] == ["My health profile"]
+
+
+def test_a_page_outside_the_menu_marks_nothing(patient_client):
+    links, _ = menu(patient_client.get(reverse("moving_safely")))
+    assert [(label, href) for label, href, _ in links] == PATIENT_MENU
+    assert not any(current for *_, current in links)
+
+
+def test_a_therapist_also_has_the_clinic_and_a_patient_after_them_does_not(
+    therapist_client, patient_client
+):
+    links, _ = menu(therapist_client.get(reverse("routines:list")))
+    assert [label for label, *_ in links][-2:] == ["Clinic", "Catalogue admin"]
+    clinic = menu(therapist_client.get(reverse("clinic:patients")))[0]
+    assert [label for label, _, current in clinic if current] == ["Clinic"]
+
+    links, _ = menu(patient_client.get(reverse("routines:list")))
+    assert [(label, href) for label, href, _ in links] == PATIENT_MENU
+
+
+def test_a_visitor_can_browse_log_in_or_sign_up_and_has_no_log_out(patient_client):
+    patient_client.get(reverse("catalogue:list"))  # a signed-in visit first
+    visitor = Client()
+    links, buttons = menu(visitor.get(reverse("login")))
+    assert [(label, href, current) for label, href, current in links] == [
+        ("Exercises", "/catalogue/", False),
+        ("Log in", "/accounts/login/", True),
+        ("Sign up", "/accounts/signup/", False),
+    ]
+    assert buttons == []
+    links, _ = menu(visitor.get(reverse("catalogue:list")))
+    assert [label for label, _, current in links if current] == ["Exercises"]
+
+
+def test_a_missing_page_has_the_menu_too(patient_client):
+    response = patient_client.get("/routines/no-such-page/")
+    assert response.status_code == 404
+    links, buttons = menu(response)
+    assert [(label, href) for label, href, _ in links] == PATIENT_MENU
+    assert buttons == ["Log out"]
