@@ -15,6 +15,13 @@ from routines.models import Review, RoutineItem, Weekday, display_name
 _PATTERN_TITLES = dict(PatternCode.choices)
 _DAYS = tuple(Weekday.values)
 
+# ShownItem.state: where an item's dangers stand.
+WAITING = "waiting"
+TO_CONFIRM = "to_confirm"
+APPROVED = "approved"
+ADVISED_AGAINST = "advised_against"
+CONFIRMED = "confirmed"
+
 SEVERITY_WORDS = {
     safety.DANGER: "Danger",
     safety.CAUTION: "Take care",
@@ -74,25 +81,38 @@ class ShownItem:
     def has_danger(self):
         return any(f.severity == safety.DANGER for f in self.findings)
 
-    @property
-    def waiting_for_therapist(self):
-        return self.needs_acknowledgement and self.with_therapist
+    @cached_property
+    def state(self) -> str:
+        """Where this item's dangers stand, one of:
+
+        - WAITING for the therapist's decision (a danger, and the patient shares with one);
+        - TO_CONFIRM: the patient has yet to confirm they discussed it with a therapist;
+        - APPROVED or ADVISED_AGAINST by the therapist;
+        - CONFIRMED by the patient themselves;
+        - "" when it has no danger.
+
+        The week, its summary, the printed sheet and the clinic read it from here.
+        """
+        if self.needs_acknowledgement:
+            return WAITING if self.with_therapist else TO_CONFIRM
+        if not self.has_danger:
+            return ""
+        return {
+            Review.APPROVED: APPROVED,
+            Review.ADVISED_AGAINST: ADVISED_AGAINST,
+        }.get(self.item.review_decision, CONFIRMED)
 
     @property
-    def decision(self):
-        """The therapist's decision that settles this item's dangers: "approved",
-        "advised_against", or "" (none, or the patient confirmed it themselves)."""
-        if not self.has_danger or self.needs_acknowledgement:
-            return ""
-        return self.item.review_decision
+    def waiting_for_therapist(self):
+        return self.state == WAITING
 
     @property
     def approved(self):
-        return self.decision == Review.APPROVED
+        return self.state == APPROVED
 
     @property
     def advised_against(self):
-        return self.decision == Review.ADVISED_AGAINST
+        return self.state == ADVISED_AGAINST
 
     @property
     def reviewer_name(self):
@@ -130,7 +150,8 @@ class ShownItem:
 
     @property
     def acknowledged_danger(self):
-        return self.has_danger and not self.needs_acknowledgement
+        """A danger confirmed by the patient, or settled by the therapist."""
+        return self.state in (APPROVED, ADVISED_AGAINST, CONFIRMED)
 
 
 @dataclass
@@ -191,11 +212,12 @@ def week_summary(days: list[ShownDay]) -> WeekSummary:
     summary = WeekSummary([], [], [])
     for day in days:
         for shown in day.items:
-            if shown.waiting_for_therapist:
+            state = shown.state
+            if state == WAITING:
                 summary.waiting.append(shown)
-            elif shown.needs_acknowledgement:
+            elif state == TO_CONFIRM:
                 summary.attention.append(shown)
-            elif shown.advised_against:
+            elif state == ADVISED_AGAINST:
                 summary.advised_against.append(shown)
             elif shown.highest == safety.DANGER:
                 summary.confirmed_danger.append(shown)

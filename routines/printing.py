@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from catalogue.models import FLOOR_TRANSFER_SLUG
-from routines import safety
+from routines import presenting, safety
 
 
 @dataclass
@@ -58,13 +58,17 @@ def sheet_context(days, sheets, tables) -> dict:
             sheet, is_danger=any(f.severity == safety.DANGER for f in sheet.findings)
         )
         for label, shown in shown_by_exercise[sheet.exercise.pk]:
-            if shown.waiting_for_therapist:
+            state = shown.state
+            if state == presenting.WAITING:
                 entry.waiting_days.append(label)
-            elif shown.needs_acknowledgement:
+            elif state == presenting.TO_CONFIRM:
                 entry.unconfirmed_days.append(label)
-            elif shown.advised_against:
+            elif state == presenting.ADVISED_AGAINST:
                 entry.advised_days.append(label)
-            elif shown.acknowledged_danger and shown.item.danger_acknowledged_at:
+            elif (
+                state in (presenting.APPROVED, presenting.CONFIRMED)
+                and shown.item.danger_acknowledged_at
+            ):
                 entry.confirmations.append(
                     Confirmation(label, shown.item.danger_acknowledged_at)
                 )
