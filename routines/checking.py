@@ -69,8 +69,26 @@ class SafetyData:
 
     patterns: dict[int, frozenset[str]]
     alternatives: dict[int, list[Alternative]]
+    # Facts already made, by the exercise's fields: CatalogueTables shares its own, so
+    # each exercise's facts are made once per catalogue version, not once per page.
+    made: dict[tuple, safety.Exercise] = field(default_factory=dict, repr=False)
 
     def facts(self, exercise: Exercise) -> safety.Exercise:
+        key = (
+            exercise.pk,
+            exercise.slug,
+            exercise.name,
+            exercise.weight_bearing,
+            exercise.strengthening,
+            exercise.trains_balance,
+            exercise.load_threshold_kg,
+        )
+        made = self.made.get(key)
+        if made is None:
+            made = self.made[key] = self._make_facts(exercise)
+        return made
+
+    def _make_facts(self, exercise: Exercise) -> safety.Exercise:
         return safety.Exercise(
             slug=exercise.slug,
             name=exercise.name,
@@ -116,6 +134,7 @@ class CatalogueTables:
         self._exercise_rows: dict[int, tuple] = {}
         self._steps: dict[int, tuple[str, ...]] = {}
         self._visible_by_slug: dict[str, int | None] = {}
+        self._facts: dict[tuple, safety.Exercise] = {}
 
     def exercises(self, exercise_ids: Iterable[int]) -> dict[int, Exercise]:
         """{pk: Exercise} with the fields a week and its printed sheet show
@@ -174,6 +193,7 @@ class CatalogueTables:
         return SafetyData(
             patterns={pk: self._patterns[pk] for pk in wanted if self._patterns[pk]},
             alternatives={pk: list(alts) for pk, alts in alternatives.items() if alts},
+            made=self._facts,
         )
 
     def rules(self) -> dict[str, safety.PatternRule]:

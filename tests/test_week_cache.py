@@ -1,10 +1,13 @@
 """The week fragment is cached; every input that changes what it shows must show at once."""
 
+from decimal import Decimal
+
 import pytest
 from django.conf import settings
 from pytest_django.asserts import assertContains, assertNotContains
 
 from catalogue.models import MovementPattern, Status
+from routines import checking
 from routines.models import HealthProfile
 from tests.factories import make_exercise, make_item, make_routine
 
@@ -239,3 +242,22 @@ def test_changes_committed_out_of_order_still_move_the_version(
         walk.save()
     page = patient_client.get(week["url"]).content.decode()
     assert "Danger:" in page[page.index("Brisk walking") :]
+
+
+def test_each_exercises_facts_are_made_once_per_catalogue_version(week):
+    """The safety facts of an exercise (routines.checking.SafetyData.facts) are kept with
+    the catalogue's tables, by the exercise's fields: the same exercise gives the same
+    facts, and an exercise whose fields differ gets facts of its own."""
+    tables = checking.catalogue_tables()
+    pk = week["twist"].pk
+    twist = tables.exercises([pk])[pk]
+    facts = tables.safety_data([pk]).facts(twist)
+    assert facts.patterns == {"SPINAL_TWIST"}
+    assert [a.slug for a in facts.alternatives] == ["bridge"]
+    assert tables.safety_data([pk]).facts(tables.exercises([pk])[pk]) is facts
+
+    twist.load_threshold_kg = Decimal("2.5")  # as an item form might hold it
+    changed = tables.safety_data([pk]).facts(twist)
+    assert changed.load_threshold_kg == Decimal("2.5")
+    assert facts.load_threshold_kg is None
+    assert changed.patterns == facts.patterns
