@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from bonefit.prepared import instance_maker
 from catalogue.models import (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
+
+from django.utils.functional import cached_property
 
 from catalogue.models import PatternCode
 from routines import safety, targets
