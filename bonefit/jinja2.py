@@ -36,22 +36,18 @@ def url(viewname, *args):
     return reverse(viewname, args=args)
 
 
-def refuse_callables(value):
-    """Django templates call a method they print; Jinja2 would print "<bound method …>"."""
-    if callable(value) and not isinstance(value, (str, Undefined)):
-        raise TypeError(f"a template prints {value!r}: call it, with ()")
-    return value
-
-
-_new_markup = Markup.__new__
 _as_markup = str.__new__
 
 
 def escape(value):
-    """markupsafe.escape, the same result, in less time for the values a page prints most:
-    plain text, whole numbers and HTML already escaped. A week prints about 400 values, and
-    markupsafe's escape (whose Markup constructor is Python) was a third of its template's
-    time. tests/test_jinja2.py checks the two agree."""
+    """What a fragment prints, escaped as markupsafe.escape does, in less time for the
+    values a page prints most: plain text, whole numbers and HTML already escaped. A week
+    prints about 400 values, and markupsafe's escape (whose Markup constructor is Python)
+    was a third of its template's time. tests/test_links.py checks the two agree.
+
+    A function or method is refused: Django templates call a method they print, where
+    Jinja2 would print "<bound method …>".
+    """
     kind = value.__class__
     if kind is str:
         if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
@@ -61,6 +57,8 @@ def escape(value):
         return value
     if kind is int:
         return _as_markup(Markup, str(value))
+    if callable(value) and not isinstance(value, Undefined):
+        raise TypeError(f"a template prints {value!r}: call it, with ()")
     return markupsafe_escape(value)
 
 
@@ -95,7 +93,7 @@ class FastCallContext(Context):
 
 
 def environment(**options):
-    options = {**options, "undefined": StrictUndefined, "finalize": refuse_callables}
+    options = {**options, "undefined": StrictUndefined}
     options.pop("autoescape", None)
     env = Environment(autoescape=True, **options)
     env.template_class = FastEscapeTemplate
