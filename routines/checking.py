@@ -558,10 +558,7 @@ def routine_checks(user, profile, *, with_therapist, routines=None, tables=None)
         routines = list(Routine.objects.owned_by(user).select_related("created_by"))
     tables = tables or catalogue_tables()
     all_items = week_items(
-        RoutineItem.objects.owned_by(user)
-        .filter(routine__in=[routine.pk for routine in routines])
-        .for_week_page()
-        .week_list(user.pk),
+        RoutineItem.of_own_routines(user.pk, [routine.pk for routine in routines]),
         tables,
     )
     data = tables.safety_data(item.exercise_id for item in all_items)

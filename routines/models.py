@@ -292,6 +292,12 @@ class Routine(models.Model):
         found = _OWNED_ROUTINE(pk, user.pk)
         return found[0] if found else None
 
+    @classmethod
+    def listed_for(cls, owner_id):
+        """The patient's own routines (not templates), as their routine list shows them:
+        only the fields the list needs, in its order."""
+        return _LISTED_ROUTINES(owner_id)
+
     def items_for_week_page(self):
         """The items the week page and the printed sheet show, in week order, with their
         people but without their exercises: give them to checking.week_items()."""
@@ -493,6 +499,19 @@ _WEEK_PAGE_ITEMS = PreparedQuery(
     lambda routine_id: (
         RoutineItem.objects.filter(routine_id=routine_id).for_week_page().order_by()
     )
+)
+# The patient's routine list: the routines, and the items of them all (checked together).
+_LISTED_ROUTINES = PreparedQuery(
+    lambda owner_id: (
+        # Only what the rows and their cached summaries need: the skipped columns (a UUID
+        # and two timestamps) cost a third of this query to convert.
+        Routine.objects.owned_by(owner_id).only(
+            "name", "owner", "is_template", "created_by", "content_version"
+        )
+    )
+)
+_OWN_ROUTINES_ITEMS = PreparedQuery(
+    lambda owner_id: RoutineItem.objects.owned_by(owner_id).for_week_page().order_by()
 )
 # Where an exercise added to a day goes: after the last one (every add asks).
 _LAST_POSITION = PreparedQuery(
@@ -738,6 +757,16 @@ class RoutineItem(models.Model):
 
     def dose_text(self):
         return dose_in_words(self.sets, self.reps, self.minutes, self.load_kg)
+
+    @classmethod
+    def of_own_routines(cls, owner_id, routine_ids=None):
+        """The items of the patient's own routines (or of those in `routine_ids`), for the
+        week page's checks and in its order (in_week_order): one query, prepared."""
+        items = _OWN_ROUTINES_ITEMS(owner_id)
+        if routine_ids is not None:
+            wanted = set(routine_ids)
+            items = [item for item in items if item.routine_id in wanted]
+        return in_week_order(items, owner_id)
 
     def as_facts(self, exercise_facts: safety.Exercise) -> safety.Item:
         return safety.Item(

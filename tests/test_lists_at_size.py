@@ -1,6 +1,7 @@
 """The routine list and the week stay the same number of queries, and small, at size (issue 15)."""
 
 import gzip
+import re
 
 import pytest
 from django.core.cache import cache
@@ -50,6 +51,33 @@ def test_routine_list_shows_a_change_at_once(patient_client, patient, danger_exe
     page = patient_client.get("/routines/").content.decode()
     assert "needs your attention" not in page
     assert "1 marked Danger (confirmed)." in page
+
+
+def row_of(page, name):
+    """The text of the routine list's row for the routine called `name`."""
+    html = page.content.decode()
+    row = re.search(
+        rf'<li class="item">\s*<h2[^>]*><a [^>]*>{name}</a>(.*?)</li>', html, re.S
+    )
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(1)))
+
+
+def test_routine_list_checks_only_the_changed_routine_and_only_its_own_items(
+    patient_client, patient, other_patient, danger_exercise
+):
+    """The summaries still cached are kept; the one changed is checked again from its own
+    items alone (not another routine's, not another patient's)."""
+    make_routine(owner=patient, name="Walks", items=2)
+    changed = make_routine(owner=patient, name="Strength", items=1)
+    make_routine(owner=other_patient, name="Walks", items=5, exercise=danger_exercise)
+    patient_client.get("/routines/")  # both summaries are now cached
+    make_item(changed, danger_exercise, day=3)
+    type(changed).objects.mark_changed(changed.pk)
+    page = patient_client.get("/routines/")
+    assert row_of(page, "Walks").strip() == "2 exercises in the week. Open Print"
+    assert row_of(page, "Strength").startswith(
+        " 2 exercises in the week. ✖ 1 marked Danger needs your attention."
+    )
 
 
 def test_a_week_of_200_exercises_is_small_and_as_many_queries_as_10(
