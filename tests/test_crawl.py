@@ -26,7 +26,7 @@ import functools
 import io
 import os
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
@@ -48,6 +48,9 @@ MAX_PER_ROUTE = int(os.environ.get("BONEFIT_CRAWL_PER_ROUTE", "4"))
 MAX_PER_QUERY = 1
 MAX_QUERIES_PER_ROUTE = 2
 SAME_SITE = {"", "testserver", "localhost", "127.0.0.1"}
+# What a page shows when a template's comment or tag was left unrendered (Django's {# #}
+# comment, for one, ends at the end of its line).
+TEMPLATE_MARKS = ("{#", "#}", "{%", "%}", "{{", "}}")
 NOT_PAGES = ("/static/", "/media/")
 CREATE_SEGMENTS = {"add", "new"}  # /routines/new/, /items/add/, /admin/.../add/
 TEXT_INPUTS = {"text", "email", "number", "url", "tel", "search", "date", "time"}
@@ -75,6 +78,8 @@ class Crawl:
     submitted: list  # (FoundForm, button, status, errors shown)
     server_errors: list  # (method, url, what happened)
     client_errors: list  # (url, status) of GET requests
+    # (url, text) where a page shows template syntax: a comment or tag left unrendered
+    template_leaks: list = field(default_factory=list)
 
 
 @functools.cache
@@ -149,9 +154,9 @@ def _buttons(form):
     (None, None) is a button without a name. Pressing Enter presses the first one.
     """
     buttons = []
-    for name, field in form.field_order:
-        if isinstance(field, Submit):
-            button = (name, field.value_if_submitted()) if name else (None, None)
+    for name, control in form.field_order:
+        if isinstance(control, Submit):
+            button = (name, control.value_if_submitted()) if name else (None, None)
             if button not in buttons:
                 buttons.append(button)
     return buttons or [(None, None)]
@@ -241,6 +246,12 @@ def _visit(app, result):
         elif 300 <= page.status_int < 400:
             enqueue([urljoin(url, page.location)])
         elif "html" in page.content_type:
+            shown = page.html.get_text(" ")
+            result.template_leaks += [
+                (url, shown[max(0, at - 40) : at + 40])
+                for at in (shown.find(mark) for mark in TEMPLATE_MARKS)
+                if at >= 0
+            ]
             found = [
                 urljoin(url, a["href"]) for a in page.html.find_all("a", href=True)
             ]
@@ -320,6 +331,8 @@ def report(user, result):
     ]
     for method, url, what in result.server_errors:
         lines.append(f"  {method} {url} answered {what}")
+    for url, text in result.template_leaks:
+        lines.append(f"  {url} shows template syntax: {text!r}")
     for found, (name, value), status, errors in refused_edits(result):
         pressed = f" pressing {name}={value!r}" if name else ""
         lines.append(
@@ -385,7 +398,9 @@ def test_every_page_and_form_of_the_demo_works_as_rendered(
     for user, password in accounts(demo, role, monkeypatch):
         result = crawl(app, user, password)
         reports.append(report(user, result))
-        failed = failed or bool(result.server_errors or refused_edits(result))
+        failed = failed or bool(
+            result.server_errors or result.template_leaks or refused_edits(result)
+        )
         # The crawl really went round the site: it cannot pass by finding nothing.
         visited = {_route(urlsplit(url).path) for url in result.pages}
         if user.is_staff:
