@@ -8,6 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from routines import two_factor
+from tests.test_security_signin import code_for
+
 pytestmark = pytest.mark.django_db
 
 
@@ -77,3 +80,20 @@ def test_a_missing_page_has_the_menu_too(patient_client):
     links, buttons = menu(response)
     assert [(label, href) for label, href, _ in links] == PATIENT_MENU
     assert buttons == ["Log out"]
+
+
+def test_someone_yet_to_type_their_code_has_only_log_out(therapist):
+    """Every page but the code's sends them back to it: the menu offers none of them."""
+    device, _ = two_factor.enrol(therapist)
+    client = Client()
+    client.post(
+        reverse("login"),
+        {"username": therapist.username, "password": "a-long-enough-pass-123"},
+    )
+    links, buttons = menu(client.get(reverse("two_factor_verify")))
+    assert links == []
+    assert buttons == ["Log out"]
+
+    client.post(reverse("two_factor_verify"), {"code": code_for(device)})
+    links, _ = menu(client.get(reverse("routines:list")))
+    assert [label for label, *_ in links][-2:] == ["Clinic", "Catalogue admin"]

@@ -10,12 +10,13 @@ from django.urls import get_script_prefix
 from django.utils.translation import get_language
 
 from bonefit.links import reverse_fast
+from routines import two_factor
 
 register = template.Library()
 
 # The main menu's links depend on the code, the kind of visitor and the page open, not on
 # any data: each combination is rendered once per process (not with DEBUG on, where
-# templates are edited as the server runs). Bounded by views × three kinds of visitor.
+# templates are edited as the server runs). Bounded by views × four kinds of visitor.
 # Rendered afresh, they cost a signed-in page as much as a tenth of its time.
 _NAV_LINKS = {}
 
@@ -27,21 +28,40 @@ def link(viewname, *args):
 
 @register.simple_tag(takes_context=True)
 def nav_links(context):
-    """The main menu's links (includes/nav.html) for this visitor, the open page's marked."""
+    """The main menu's links (includes/nav.html) for this visitor, the open page's marked.
+    Someone signed in who has yet to type their two-step code has none: every page but
+    the code's would send them back to it."""
     request = context.get("request")
     user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
     match = getattr(request, "resolver_match", None)
     key = (
-        bool(user and user.is_authenticated),
-        bool(user and user.is_staff),
+        signed_in,
+        signed_in and user.is_staff,
+        signed_in and _code_to_type(request),
         match.view_name if match else "",
         get_script_prefix(),
         get_language(),
     )
     html = _NAV_LINKS.get(key)
     if html is None or settings.DEBUG:
-        signed_in, staff, here, *_ = key
+        signed_in, staff, code_to_type, here, *_ = key
         html = _NAV_LINKS[key] = render_to_string(
-            "includes/nav.html", {"signed_in": signed_in, "staff": staff, "here": here}
+            "includes/nav.html",
+            {
+                "signed_in": signed_in,
+                "staff": staff,
+                "code_to_type": code_to_type,
+                "here": here,
+            },
         )
     return html
+
+
+def _code_to_type(request):
+    """Whether the person signed in has yet to type their two-step code (the OTP
+    middleware gives the user is_verified(); a page rendered without it has no such step)."""
+    is_verified = getattr(request.user, "is_verified", None)
+    return (
+        is_verified is not None and not is_verified() and two_factor.has_device(request)
+    )
