@@ -102,3 +102,35 @@ def test_no_exercise_block_spans_two_pages(
             if line[:40] not in here and line[:40] in following
         ]
     assert split == [], f"{len(split)} of {len(blocks)} blocks span two pages: {split}"
+
+
+def test_each_day_of_the_printed_week_stays_on_one_page_under_its_name(
+    page, live_server, starter_catalogue, artifacts
+):
+    """A week too long for one page breaks between days, never inside one: a day's last
+    exercises on the next page would stand there without the day's name."""
+    routine = build_week(sixty_items())
+    log_in(page, live_server.url, "dorothy", PASSWORD)
+    page.goto(f"{live_server.url}/routines/{routine.pk}/print/")
+    page.emulate_media(media="print")
+    days = [
+        (words(row.locator("th").inner_text()), row.locator("li").all_inner_texts())
+        for row in page.locator(".week-grid tr").all()
+    ]
+    assert len(days) == 7
+    pdf = artifacts / "print-days-60.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    pages = [words(text) for text in pdf_pages(pdf)]
+    week_pages = pages[
+        : next(n for n, text in enumerate(pages) if "How to do each exercise" in text)
+    ]
+    assert len(week_pages) >= 2  # the test needs a week that does not fit one page
+    split = []
+    for name, items in days:
+        on = next(n for n, text in enumerate(week_pages) if name in text)
+        split += [
+            f"{name}: {words(item)[:40]}"
+            for item in items
+            if words(item)[:40] not in week_pages[on]
+        ]
+    assert split == [], split

@@ -75,3 +75,25 @@ def test_jump_to_a_day_and_open_more_by_keyboard(page, live_server, big_week):
     page.keyboard.press("Enter")
     expect(first_saturday.get_by_role("link", name="Move or copy")).to_be_visible()
     assert axe_violations(page) == []
+
+
+def test_opening_more_leaves_the_change_button_as_it_was(
+    page, live_server, big_week, artifacts
+):
+    """ "More" opens below the item's first button; the button keeps its size, and "More"
+    is written as large as it."""
+    log_in(page, live_server.url, "dorothy", PASSWORD)
+    page.goto(f"{live_server.url}/routines/{big_week.pk}/")
+    item = page.locator("article.item").first
+    first_button = item.locator(".item-actions > a.btn")
+    more = item.locator("summary")
+    closed = first_button.bounding_box()
+    more.click()
+    expect(item.locator(".more-actions")).to_be_visible()
+    item.screenshot(path=str(artifacts / "week-item-more-open.png"))
+    assert first_button.bounding_box()["height"] == closed["height"]
+
+    def font_size(locator):
+        return locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+
+    assert font_size(more) == font_size(first_button)
