@@ -111,6 +111,8 @@ def admin_login(request):
 class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
+        # In the new, empty session: the next page says it worked.
+        messages.success(request, "You are logged out.")
         # Not "cookies": that would also wipe the device cookie that keeps this browser
         # from being locked out by someone else's wrong passwords. The session and CSRF
         # cookies are already emptied by the log-out itself.

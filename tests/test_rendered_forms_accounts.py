@@ -119,6 +119,8 @@ def test_log_out_signs_out(app, patient):
 
     assert page.request.path == "/"
     assert not is_signed_in(page)
+    assert "You are logged out." in page.html.select_one(".messages").text
+    assert "You are logged out." not in app.get("/")  # said once
     assert page.click("Log in", index=0).forms["login-form"]
     res = app.get("/routines/")
     assert res.status_code == 302
