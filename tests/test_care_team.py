@@ -776,3 +776,37 @@ def test_a_therapist_lands_on_the_patient_list_after_signing_in(app, db):
     # and through the second step as a person does it
     landed = sign_in_through_pages(app, therapist)
     assert landed.request.path in ("/clinic/", "/admin/")
+
+
+def test_the_printed_sheet_gives_no_box_to_tick_while_waiting_or_advised_against(
+    app, patient, sam, week
+):
+    """A danger waiting for the therapist, or one they advised against, is crossed out on
+    the fridge sheet (not to be done now); once approved it has its box to tick."""
+    make_link(patient, sam)
+    url = f"/routines/{week['routine'].pk}/print/"
+
+    def marks():
+        printed = app.get(url, user=patient).text
+        return {
+            name: "✖"
+            if f'<span aria-hidden="true">✖</span> {name}' in printed
+            else "☐"
+            if f"☐ {name}" in printed
+            else None
+            for name in ("Sit-up", "Bridge")
+        }
+
+    assert marks() == {"Sit-up": "✖", "Bridge": "☐"}  # waiting for the therapist
+    for decision, note, mark in [
+        (Review.ADVISED_AGAINST, "Please do the bridge instead.", "✖"),
+        (Review.APPROVED, "With 5 repetitions at most.", "☐"),
+    ]:
+        review = signed_in(app, sam).get(
+            f"/clinic/routines/{week['routine'].pk}/items/{week['danger'].pk}/review/"
+        )
+        form = review.forms["review"]
+        form["decision"] = decision
+        form["note"] = note
+        form.submit().follow()
+        assert marks() == {"Sit-up": mark, "Bridge": "☐"}
