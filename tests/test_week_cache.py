@@ -261,3 +261,18 @@ def test_each_exercises_facts_are_made_once_per_catalogue_version(week):
     assert changed.load_threshold_kg == Decimal("2.5")
     assert facts.load_threshold_kg is None
     assert changed.patterns == facts.patterns
+
+
+def test_facts_asked_of_safety_data_made_for_other_exercises_are_not_kept(week):
+    """SafetyData.facts of an exercise its SafetyData did not read (here: the twist, asked
+    of the bridge's) has no patterns or alternatives to give; the catalogue's tables must
+    not keep those empty facts for the pages that ask properly, or the twist's danger
+    would vanish from every week in the process."""
+    tables = checking.catalogue_tables()
+    pk = week["twist"].pk
+    twist = tables.exercises([pk])[pk]
+    tables.safety_data([week["bridge"].pk]).facts(twist)
+
+    facts = tables.safety_data([pk]).facts(twist)
+    assert facts.patterns == {"SPINAL_TWIST"}
+    assert [a.slug for a in facts.alternatives] == ["bridge"]
