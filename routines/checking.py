@@ -72,8 +72,14 @@ class SafetyData:
     # Facts already made, by the exercise's fields: CatalogueTables shares its own, so
     # each exercise's facts are made once per catalogue version, not once per page.
     made: dict[tuple, safety.Exercise] = field(default_factory=dict, repr=False)
+    # The exercises whose patterns and alternatives were read for this SafetyData. Facts
+    # of any other exercise lack them, so they are made but not kept in `made`: kept, they
+    # would reach every page that asks for them properly.
+    read: frozenset[int] = frozenset()
 
     def facts(self, exercise: Exercise) -> safety.Exercise:
+        if exercise.pk not in self.read:
+            return self._make_facts(exercise)
         key = (
             exercise.pk,
             exercise.slug,
@@ -194,6 +200,7 @@ class CatalogueTables:
             patterns={pk: self._patterns[pk] for pk in wanted if self._patterns[pk]},
             alternatives={pk: list(alts) for pk, alts in alternatives.items() if alts},
             made=self._facts,
+            read=frozenset(ids),
         )
 
     def rules(self) -> dict[str, safety.PatternRule]:
