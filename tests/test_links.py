@@ -6,6 +6,7 @@ import markupsafe
 import pytest
 from django.template import engines
 from django.urls import clear_script_prefix, reverse, set_script_prefix
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 
 from bonefit.jinja2 import escape
@@ -142,6 +143,10 @@ class Shouting:
         mark_safe("<em>django safe</em>"),
         Shouting(),
         ["<list>"],
+        # Django's lazy objects say they are of the class of what they wrap (as the
+        # fragments' csrf_token does)
+        SimpleLazyObject(lambda: "<b>Tom's</b>"),
+        SimpleLazyObject(lambda: markupsafe.Markup("<em>lazy safe</em>")),
     ],
 )
 def test_the_fragments_escape_agrees_with_markupsafe(value):
