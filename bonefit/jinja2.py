@@ -48,7 +48,7 @@ def escape(value):
     A function or method is refused: Django templates call a method they print, where
     Jinja2 would print "<bound method …>".
     """
-    kind = value.__class__
+    kind = type(value)  # not value.__class__, which Django's lazy objects fake
     if kind is str:
         if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
             return markupsafe_escape(value)
