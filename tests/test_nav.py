@@ -97,3 +97,12 @@ def test_someone_yet_to_type_their_code_has_only_log_out(therapist):
     client.post(reverse("two_factor_verify"), {"code": code_for(device)})
     links, _ = menu(client.get(reverse("routines:list")))
     assert [label for label, *_ in links][-2:] == ["Clinic", "Catalogue admin"]
+
+
+def test_the_menu_shows_its_words_and_nothing_else(patient_client):
+    """Nothing of the templates (a comment written in another engine's syntax, say)
+    shows up between the menu's links."""
+    html = patient_client.get(reverse("routines:list")).content.decode()
+    nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', html, re.S).group(1)
+    words = " ".join(re.sub(r"<[^>]+>", " ", nav).split())
+    assert words == "Today My routines Exercises My health profile My account Log out"
