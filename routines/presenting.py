@@ -92,7 +92,8 @@ class ShownItem:
         - CONFIRMED by the patient themselves;
         - "" when it has no danger.
 
-        The week, its summary, the printed sheet and the clinic read it from here.
+        The week's summary and the printed sheet read it; templates read the properties
+        below, since a misspelt property is an error there and a misspelt string is not.
         """
         if self.needs_acknowledgement:
             return WAITING if self.with_therapist else TO_CONFIRM
