@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -59,6 +60,19 @@ class Alternative:
         return reverse("catalogue:detail", args=[self.slug])
 
 
+# What the rules read of an exercise's own fields; its patterns and alternatives come from
+# the catalogue's tables (SafetyData).
+OWN_FACT_FIELDS = (
+    "slug",
+    "name",
+    "weight_bearing",
+    "strengthening",
+    "trains_balance",
+    "load_threshold_kg",
+)
+_own_facts = attrgetter(*OWN_FACT_FIELDS)
+
+
 @dataclass
 class SafetyData:
     """Patterns and alternatives of a set of exercises, by exercise id.
@@ -69,7 +83,7 @@ class SafetyData:
 
     patterns: dict[int, frozenset[str]]
     alternatives: dict[int, list[Alternative]]
-    # Facts already made, by the exercise's fields: CatalogueTables shares its own, so
+    # Facts already made, by the exercise's own fields: CatalogueTables shares its own, so
     # each exercise's facts are made once per catalogue version, not once per page.
     made: dict[tuple, safety.Exercise] = field(default_factory=dict, repr=False)
     # The exercises whose patterns and alternatives were read for this SafetyData. Facts
@@ -78,31 +92,19 @@ class SafetyData:
     read: frozenset[int] = frozenset()
 
     def facts(self, exercise: Exercise) -> safety.Exercise:
+        own = _own_facts(exercise)
         if exercise.pk not in self.read:
-            return self._make_facts(exercise)
-        key = (
-            exercise.pk,
-            exercise.slug,
-            exercise.name,
-            exercise.weight_bearing,
-            exercise.strengthening,
-            exercise.trains_balance,
-            exercise.load_threshold_kg,
-        )
+            return self._make_facts(exercise.pk, own)
+        key = (exercise.pk, own)
         made = self.made.get(key)
         if made is None:
-            made = self.made[key] = self._make_facts(exercise)
+            made = self.made[key] = self._make_facts(exercise.pk, own)
         return made
 
-    def _make_facts(self, exercise: Exercise) -> safety.Exercise:
+    def _make_facts(self, pk: int, own: tuple) -> safety.Exercise:
         return safety.Exercise(
-            slug=exercise.slug,
-            name=exercise.name,
-            patterns=self.patterns.get(exercise.pk, frozenset()),
-            weight_bearing=exercise.weight_bearing,
-            strengthening=exercise.strengthening,
-            trains_balance=exercise.trains_balance,
-            load_threshold_kg=exercise.load_threshold_kg,
+            **dict(zip(OWN_FACT_FIELDS, own, strict=True)),
+            patterns=self.patterns.get(pk, frozenset()),
             alternatives=tuple(
                 safety.Exercise(
                     slug=a.slug,
@@ -110,7 +112,7 @@ class SafetyData:
                     patterns=self.patterns.get(a.pk, frozenset()),
                     load_threshold_kg=a.load_threshold_kg,
                 )
-                for a in self.alternatives.get(exercise.pk, [])
+                for a in self.alternatives.get(pk, [])
                 if a.is_published  # retired and draft exercises are never offered
             ),
         )
@@ -356,7 +358,7 @@ class WeekCheck:
         )
 
     @cached_property
-    def dangers_to_confirm(self) -> dict[int, frozenset[str]]:
+    def to_confirm_by_item(self) -> dict[int, frozenset[str]]:
         """{item id: its danger codes still to confirm} (see dangers_to_confirm below),
         worked out once per item for the summary, the days and the totals."""
         return {
@@ -371,12 +373,12 @@ class WeekCheck:
     def items_to_confirm(self) -> list[RoutineItem]:
         """The items with a danger still to confirm (or, with a linked therapist, still
         waiting for the therapist's decision)."""
-        to_confirm = self.dangers_to_confirm
+        to_confirm = self.to_confirm_by_item
         return [item for item in self.items if to_confirm[item.pk]]
 
     def items_advised_against(self) -> list[RoutineItem]:
         """The danger items a therapist advised against (and the patient kept)."""
-        to_confirm = self.dangers_to_confirm
+        to_confirm = self.to_confirm_by_item
         return [
             item
             for item in self.items

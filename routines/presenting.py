@@ -187,7 +187,7 @@ def week_days(check: WeekCheck) -> list[ShownDay]:
                 ShownItem(
                     item=item,
                     findings=_shown(findings, alternatives),
-                    needs_acknowledgement=bool(check.dangers_to_confirm[item.pk]),
+                    needs_acknowledgement=bool(check.to_confirm_by_item[item.pk]),
                     first=index == 0,
                     last=index == len(items) - 1,
                     own_alternatives=check.data.alternatives.get(item.exercise_id, []),
