@@ -2,7 +2,8 @@
 
 A danger exercise is not taught on paper until it is settled: its steps are printed only when
 every item of it in the week is confirmed by the patient or approved by their therapist
-(never while one waits for the therapist, nor when the therapist advised against it).
+(never while one waits for the therapist, nor when the therapist advised against it). A
+therapist's approval, with its conditions, is printed beside the steps.
 """
 
 from __future__ import annotations
@@ -22,6 +23,17 @@ class Confirmation:
 
 
 @dataclass
+class Approval:
+    """A therapist's approval of one day's item, with their conditions: printed beside the
+    steps, which it may narrow ("only to your knees")."""
+
+    day: str
+    by: str
+    at: datetime
+    note: str
+
+
+@dataclass
 class PrintedSheet:
     """One exercise of the sheet (presenting.ExerciseSheet), and what paper may show of it."""
 
@@ -35,6 +47,7 @@ class PrintedSheet:
         default_factory=list
     )  # the therapist advised against
     confirmations: list[Confirmation] = field(default_factory=list)
+    approvals: list[Approval] = field(default_factory=list)
 
     @property
     def show_steps(self) -> bool:
@@ -59,6 +72,15 @@ def sheet_context(days, sheets, tables) -> dict:
         )
         for label, shown in shown_by_exercise[sheet.exercise.pk]:
             state = shown.state
+            if state == presenting.APPROVED:
+                entry.approvals.append(
+                    Approval(
+                        label,
+                        shown.reviewer_name,
+                        shown.item.reviewed_at,
+                        shown.item.review_note,
+                    )
+                )
             if state == presenting.WAITING:
                 entry.waiting_days.append(label)
             elif state == presenting.TO_CONFIRM:

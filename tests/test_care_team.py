@@ -292,6 +292,17 @@ def test_therapist_approves_a_danger_item_with_a_note(app, patient, sam, week):
     assert "Waiting for your therapist" not in week_page.text
     printed = app.get(f"/routines/{week['routine'].pk}/print/")
     assert f"approved by Sam Carter on {today}" in printed.text
+    # Beside the steps too, where the patient reads how to do it: the note may narrow them.
+    (sheet,) = [
+        article
+        for article in printed.html.select("article.exercise-sheet")
+        if article.h3.text.strip() == "Sit-up"
+    ]
+    assert " ".join(sheet.p.text.split()) == (
+        f"Approved (Monday) by Sam Carter, my therapist, on {today}: "
+        "“With 5 repetitions at most.”"
+    )
+    assert sheet.select("ol li")  # and its steps are printed
     assert "0 marked Danger" not in app.get("/routines/").text
 
 
