@@ -20,6 +20,7 @@ from routines.models import (
     CareLink,
     HealthProfile,
     PlanSettings,
+    Review,
     RoutineItem,
     SessionLog,
 )
@@ -107,6 +108,14 @@ class DayItem:
         return logged_dose(self.log) if self.log is not None else self.item.dose_text()
 
     @property
+    def approval_note(self) -> str:
+        """The conditions the therapist approved the item with (it is not on hold), to
+        read before doing it: "" if none."""
+        if self.hold or self.item.review_decision != Review.APPROVED:
+            return ""
+        return self.item.review_note
+
+    @property
     def plan_changed(self) -> bool:
         """Done, and the plan has changed since: the page says what the plan is now."""
         return self.log is not None and (
@@ -162,7 +171,12 @@ def items_on_hold(user, items, *, profile=None, tables=None) -> dict[int, str]:
         with_therapist=with_therapist,
         tables=tables or checking.catalogue_tables(),
     )
-    hold = {item.pk: ADVISED_AGAINST for item in check.items_advised_against()}
+    hold = {
+        item.pk: f"{ADVISED_AGAINST} Their note: “{item.review_note}”"
+        if item.review_note
+        else ADVISED_AGAINST
+        for item in check.items_advised_against()
+    }
     waiting = WAITING if with_therapist else NOT_CONFIRMED
     hold |= {item.pk: waiting for item in check.items_to_confirm()}
     return hold

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from catalogue.models import Equipment
-from routines.models import PlanSettings, RoutineItem, SessionLog
+from routines.models import PlanSettings, Review, RoutineItem, SessionLog
 from tests.factories import first_visit_queries, make_exercise, make_item, make_routine
 
 pytestmark = pytest.mark.django_db
@@ -834,7 +834,7 @@ def test_a_danger_not_yet_confirmed_has_no_done_button_until_confirmed(
 ):
     page = app.get("/today/", user=patient)
     article = page.html.select_one(f"#item-{sit_up.pk}")
-    assert "Not yet:" in article.get_text()
+    assert "Do not do it now:" in article.get_text()
     assert "not yet confirmed" in article.get_text()
     assert f"done-{sit_up.pk}" not in page.forms
     assert f"done-{item_of(sit_up.routine, 'Brisk walking').pk}" in page.forms
@@ -890,3 +890,50 @@ def test_a_danger_waiting_for_the_therapist_is_held_on_today_and_the_tick_sheet(
         .count("☐")
         == 28
     )
+
+
+def test_today_shows_the_therapists_conditions_and_the_items_note(
+    app, patient, sit_up, therapist
+):
+    """Where the patient does the exercise, they read what the therapist approved it with,
+    or why they advised against it, and the item's own note."""
+    from tests.factories import make_link
+
+    make_link(patient, therapist)
+    sit_up.notes = "Slowly, with your feet hooked under the sofa."
+    sit_up.save()
+    sit_up.review(
+        Review.APPROVED,
+        {"SPINAL_FLEXION"},
+        note="Ten at most, and stop if your back aches.",
+        by=therapist,
+        version=sit_up.version,
+    )
+    page = app.get("/today/", user=patient)
+    card = " ".join(page.html.select_one(f"#item-{sit_up.pk}").get_text().split())
+    assert (
+        "Your plan: 1 set of 10 – Slowly, with your feet hooked under the sofa." in card
+    )
+    assert (
+        "Approved by your therapist: “Ten at most, and stop if your back aches.”"
+        in card
+    )
+    assert f"done-{sit_up.pk}" in page.forms
+
+    sit_up.refresh_from_db()
+    sit_up.review(
+        Review.ADVISED_AGAINST,
+        {"SPINAL_FLEXION"},
+        note="Please do the bridge instead.",
+        by=therapist,
+        version=sit_up.version,
+    )
+    page = app.get("/today/", user=patient)
+    card = " ".join(page.html.select_one(f"#item-{sit_up.pk}").get_text().split())
+    assert (
+        "Do not do it now: Your therapist advised against this exercise. Please do not "
+        "do it: change or remove it on your week. Their note: “Please do the bridge "
+        "instead.”"
+    ) in card
+    assert "Approved by your therapist" not in card
+    assert f"done-{sit_up.pk}" not in page.forms
