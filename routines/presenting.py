@@ -204,10 +204,12 @@ class WeekSummary:
     """What needs doing first: the week's flagged exercises, each once, in the week's order."""
 
     attention: list[ShownItem]  # a danger not yet confirmed
-    confirmed_danger: list[ShownItem]
+    confirmed_danger: list[ShownItem]  # by the patient
     take_care: list[ShownItem]
     waiting: list[ShownItem] = field(default_factory=list)  # for the linked therapist
     advised_against: list[ShownItem] = field(default_factory=list)
+    # a danger approved by the therapist
+    approved: list[ShownItem] = field(default_factory=list)
 
 
 def week_summary(days: list[ShownDay]) -> WeekSummary:
@@ -221,6 +223,8 @@ def week_summary(days: list[ShownDay]) -> WeekSummary:
                 summary.attention.append(shown)
             elif state == ADVISED_AGAINST:
                 summary.advised_against.append(shown)
+            elif state == APPROVED:
+                summary.approved.append(shown)
             elif shown.highest == safety.DANGER:
                 summary.confirmed_danger.append(shown)
             elif shown.highest == safety.CAUTION:

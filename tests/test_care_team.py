@@ -289,6 +289,12 @@ def test_therapist_approves_a_danger_item_with_a_note(app, patient, sam, week):
     week_page = app.get(week["routine"].get_absolute_url(), user=patient)
     assert f"Approved by Sam Carter, your therapist, on {today}." in week_page.text
     assert "With 5 repetitions at most." in week_page.text
+    check = " ".join(week_page.html.select_one(".week-summary").get_text().split())
+    assert (
+        "1 exercise is marked Danger and approved by your therapist: Monday (Sit-up). "
+        "Do it as your therapist's note says."
+    ) in check
+    assert "confirmed with your therapist" not in check
     assert "Waiting for your therapist" not in week_page.text
     printed = app.get(f"/routines/{week['routine'].pk}/print/")
     assert f"approved by Sam Carter on {today}" in printed.text
