@@ -633,6 +633,16 @@ def test_tick_sheet_has_28_boxes_per_item(app, patient, following):
     assert "14 Dec" in page
 
 
+def test_tick_sheet_shows_each_items_note_under_its_name(app, patient, following):
+    walk = item_of(following, "Brisk walking")
+    walk.notes = "Round the park, with a friend."
+    walk.save()
+    page = app.get("/plan/tick-sheet/", user=patient)
+    section = page.html.select_one(f"#tick-{walk.pk}").find_parent("section")
+    assert section.select_one(".tick-note").text == "Round the park, with a friend."
+    assert len(page.html.select(".tick-note")) == 1  # the items without a note have none
+
+
 def test_tick_sheet_without_a_followed_routine_asks_for_one(app, patient):
     page = app.get("/plan/tick-sheet/", user=patient).follow()
     assert "Choose the routine you follow first." in page
