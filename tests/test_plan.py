@@ -640,7 +640,8 @@ def test_tick_sheet_shows_each_items_note_under_its_name(app, patient, following
     page = app.get("/plan/tick-sheet/", user=patient)
     section = page.html.select_one(f"#tick-{walk.pk}").find_parent("section")
     assert section.select_one(".tick-note").text == "Round the park, with a friend."
-    assert len(page.html.select(".tick-note")) == 1  # the items without a note have none
+    # the items without a note have none
+    assert len(page.html.select(".tick-note")) == 1
 
 
 def test_tick_sheet_without_a_followed_routine_asks_for_one(app, patient):
