@@ -913,15 +913,24 @@ def test_today_shows_the_therapists_conditions_and_the_items_note(
     make_link(patient, therapist)
     sit_up.notes = "Slowly, with your feet hooked under the sofa."
     sit_up.save()
-    sit_up.review(
-        Review.APPROVED,
-        {"SPINAL_FLEXION"},
-        note="Ten at most, and stop if your back aches.",
-        by=therapist,
-        version=sit_up.version,
+
+    def review_then_read_today(decision, note):
+        """The therapist decides; then the patient's Today: (its card, its forms)."""
+        sit_up.refresh_from_db()
+        sit_up.review(
+            decision,
+            {"SPINAL_FLEXION"},
+            note=note,
+            by=therapist,
+            version=sit_up.version,
+        )
+        page = app.get("/today/", user=patient)
+        card = page.html.select_one(f"#item-{sit_up.pk}").get_text()
+        return " ".join(card.split()), page.forms
+
+    card, forms = review_then_read_today(
+        Review.APPROVED, "Ten at most, and stop if your back aches."
     )
-    page = app.get("/today/", user=patient)
-    card = " ".join(page.html.select_one(f"#item-{sit_up.pk}").get_text().split())
     assert (
         "Your plan: 1 set of 10 – Slowly, with your feet hooked under the sofa." in card
     )
@@ -929,22 +938,15 @@ def test_today_shows_the_therapists_conditions_and_the_items_note(
         "Approved by your therapist: “Ten at most, and stop if your back aches.”"
         in card
     )
-    assert f"done-{sit_up.pk}" in page.forms
+    assert f"done-{sit_up.pk}" in forms
 
-    sit_up.refresh_from_db()
-    sit_up.review(
-        Review.ADVISED_AGAINST,
-        {"SPINAL_FLEXION"},
-        note="Please do the bridge instead.",
-        by=therapist,
-        version=sit_up.version,
+    card, forms = review_then_read_today(
+        Review.ADVISED_AGAINST, "Please do the bridge instead."
     )
-    page = app.get("/today/", user=patient)
-    card = " ".join(page.html.select_one(f"#item-{sit_up.pk}").get_text().split())
     assert (
         "Do not do it now: Your therapist advised against this exercise. Please do not "
         "do it: change or remove it on your week. Their note: “Please do the bridge "
         "instead.”"
     ) in card
     assert "Approved by your therapist" not in card
-    assert f"done-{sit_up.pk}" not in page.forms
+    assert f"done-{sit_up.pk}" not in forms
