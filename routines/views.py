@@ -1,6 +1,6 @@
 import hashlib
 from contextlib import suppress
-from functools import wraps
+from functools import partial, wraps
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -220,14 +220,15 @@ class ItemUrls(NamedTuple):
 
 def _item_urls(routine):
     """The week's item links (see bonefit.links.LinkFiller)."""
+    filler = partial(LinkFiller, script_prefix=get_script_prefix())  # read once
     return ItemUrls(
-        exercise=LinkFiller("catalogue:detail", str),
+        exercise=filler("catalogue:detail", str),
         **{
-            name: LinkFiller(f"routines:item_{name}", routine.pk, int)
+            name: filler(f"routines:item_{name}", routine.pk, int)
             for name in ("edit", "confirm", "swap", "transfer", "delete")
         },
-        move_up=LinkFiller("routines:item_move", routine.pk, int, "up"),
-        move_down=LinkFiller("routines:item_move", routine.pk, int, "down"),
+        move_up=filler("routines:item_move", routine.pk, int, "up"),
+        move_down=filler("routines:item_move", routine.pk, int, "down"),
     )
 
 

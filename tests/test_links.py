@@ -240,6 +240,13 @@ def test_a_link_filler_leaves_unusual_values_to_reverse():
     )
 
 
+def test_a_link_filler_needs_exactly_one_blank():
+    with pytest.raises(TypeError, match="one argument left blank"):
+        LinkFiller("routines:item_edit", 1, 2)
+    with pytest.raises(TypeError, match="not two"):
+        LinkFiller("routines:item_edit", int, int)
+
+
 def test_a_link_filler_uses_the_prefix_it_was_made_under():
     set_script_prefix("/bonefit/")
     try:
