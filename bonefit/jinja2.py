@@ -36,14 +36,16 @@ def url(viewname, *args):
     return reverse(viewname, args=args)
 
 
-_as_markup = str.__new__
-
-
 def escape(value):
-    """What a fragment prints, escaped as markupsafe.escape does, in less time for the
-    values a page prints most: plain text, whole numbers and HTML already escaped. A week
-    prints about 400 values, and markupsafe's escape (whose Markup constructor is Python)
-    was a third of its template's time. tests/test_links.py checks the two agree.
+    """What a fragment prints, escaped as markupsafe.escape escapes it, in less time for
+    the values a page prints most: plain text, whole numbers and HTML already escaped. A
+    week prints about 400 values, and markupsafe's escape was a third of its template's
+    time; tests/test_links.py checks the two agree.
+
+    It is only ever called where a compiled template prints a value, and the template
+    only joins what it gets (a macro or a `{% set %}` block marks the joined text safe
+    once, itself). So text with nothing to escape, and a number, come back as plain
+    text: making each a Markup, a subclass of str, took longer than the check.
 
     A function or method is refused: Django templates call a method they print, where
     Jinja2 would print "<bound method …>".
@@ -52,11 +54,11 @@ def escape(value):
     if kind is str:
         if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
             return markupsafe_escape(value)
-        return _as_markup(Markup, value)
+        return value
     if kind is Markup:
         return value
     if kind is int:
-        return _as_markup(Markup, str(value))
+        return str(value)
     if callable(value) and not isinstance(value, Undefined):
         raise TypeError(f"a template prints {value!r}: call it, with ()")
     return markupsafe_escape(value)
