@@ -8,9 +8,8 @@ per response is all the defence needs, so both engines share it.
 """
 
 from django.middleware.csrf import get_token
-from django.utils.functional import SimpleLazyObject, lazy
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
 
 
 def masked_token(request):
@@ -32,7 +31,20 @@ def _hidden_input(request):
     )
 
 
-_lazy_hidden_input = lazy(_hidden_input, SafeString)  # lazy() makes a class: once
+class _HiddenInput:
+    """`csrf_input` for Jinja2: the hidden field, made when a template first prints it
+    (Django's lazy() would make it again each time, and a week page prints it four
+    times)."""
+
+    def __init__(self, request):
+        self.request, self.html = request, None
+
+    def __html__(self):
+        if self.html is None:
+            self.html = _hidden_input(self.request)
+        return self.html
+
+    __str__ = __html__
 
 
 def context(request):
@@ -45,5 +57,5 @@ def jinja2_context(request):
     """For Jinja2's context_processors: `csrf_input` and `csrf_token`, shared."""
     return {
         "csrf_token": SimpleLazyObject(lambda: masked_token(request)),
-        "csrf_input": _lazy_hidden_input(request),
+        "csrf_input": _HiddenInput(request),
     }

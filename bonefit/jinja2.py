@@ -3,7 +3,10 @@
 Django's own template language resolves every variable through several layers at run time;
 for a week of 14 items (each with its findings, care notes and five to seven actions) that was
 most of the page's time when the week is not cached. Jinja2 compiles a template to Python
-once, so the same markup renders several times faster. Everything else uses Django templates.
+once, so the same markup renders several times faster. The week page is Jinja2 throughout,
+around the week too (jinja2/base.html, the twin of base.html); everything else uses Django
+templates, with the week's parts (the routine list's rows, a therapist's view of a week)
+rendered here as fragments.
 
 Autoescaping is on (Django's backend turns it on), and an undefined name is an error rather
 than an empty string, so a misspelt field can never silently drop a warning from the page.
@@ -11,10 +14,13 @@ than an empty string, so a misspelt field can never silently drop a warning from
 
 from types import FunctionType, MethodType
 
+from django.contrib.messages import get_messages
 from django.forms import renderers
 from django.forms.renderers import BaseRenderer
+from django.http import HttpResponse
 from django.template import TemplateDoesNotExist, defaultfilters
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -25,11 +31,25 @@ from markupsafe import escape as markupsafe_escape
 
 from bonefit.links import link_maker, reverse_fast
 from routines.presenting import finding_box
+from routines.templatetags.links import nav_links_html
 
 
 def date(value, format_string):
     """Django's `date` filter, in the active time zone as in Django templates."""
     return defaultfilters.date(template_localtime(value), format_string)
+
+
+def linebreaksbr(value):
+    """Django's `linebreaksbr` filter: the text escaped, its line breaks as <br>."""
+    return defaultfilters.linebreaksbr(value, autoescape=True)
+
+
+def messages_html(request):
+    """The messages for this request, as base.html shows them (includes/messages.html)."""
+    messages = get_messages(request)
+    if not messages:
+        return ""
+    return render_to_string("includes/messages.html", {"messages": messages})
 
 
 def url(viewname, *args):
@@ -100,9 +120,18 @@ def environment(**options):
     env = Environment(autoescape=True, **options)
     env.template_class = FastEscapeTemplate
     env.context_class = FastCallContext
-    env.globals.update(url=url, link=reverse_fast)
+    env.globals.update(
+        url=url,
+        link=reverse_fast,
+        static=static,
+        nav_links=nav_links_html,
+        messages_html=messages_html,
+    )
     env.filters.update(
-        pluralize=defaultfilters.pluralize, date=date, finding_box=finding_box
+        pluralize=defaultfilters.pluralize,
+        date=date,
+        finding_box=finding_box,
+        linebreaksbr=linebreaksbr,
     )
     return env
 
@@ -115,6 +144,12 @@ def render_fragment(template_name, context, request):
     """
     context = {"link": link_maker(), **context}
     return mark_safe(render_to_string(template_name, context, request=request))  # noqa: S308
+
+
+def render_page(request, template_name, context):
+    """A whole page in Jinja2 (one extending jinja2/base.html), as Django's render() gives
+    one in Django's templates."""
+    return HttpResponse(render_fragment(template_name, context, request))
 
 
 class LazyFragment:

@@ -109,8 +109,8 @@ TEMPLATES = [
         },
     },
     {
-        # Only the week and its printed sheet (bonefit/jinja2.py says why); their files
-        # are under templates/jinja2/, so no name is found by both engines.
+        # The week page, the parts of weeks and the printed sheet (bonefit/jinja2.py says
+        # why); their files are under templates/jinja2/, so no name is found by both engines.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,

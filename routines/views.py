@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bonefit.jinja2 import render_fragment
+from bonefit.jinja2 import render_fragment, render_page
 from bonefit.links import LinkFiller
 from catalogue.models import Exercise, Status
 from routines import checking, picking, presenting, printing
@@ -103,7 +103,17 @@ def routine_list(request):
     return render(
         request,
         "routines/routine_list.html",
-        {"rows": rows, "rows_html": rows_html, "profile": profile, "links": links},
+        {
+            "rows": rows,
+            "rows_html": rows_html,
+            "restrictions_html": (
+                render_fragment("includes/restrictions.html", {"links": links}, request)
+                if links
+                else ""
+            ),
+            "profile": profile,
+            "links": links,
+        },
     )
 
 
@@ -277,8 +287,7 @@ def routine_detail(request, routine):
         week_html = render_fragment("routines/_week.html", context, request)
         # Pickled as SafeString, so still safe; no older than the tables it comes from.
         cache.set(key, week_html, checking.TABLES_MAX_AGE_SECONDS)
-    undo = _undo_to_offer(request, routine)
-    return render(
+    return render_page(
         request,
         "routines/routine_detail.html",
         {
@@ -286,7 +295,7 @@ def routine_detail(request, routine):
             "profile": profile,
             "links": links,
             "week_html": week_html,
-            "undo_swap": undo,
+            "undo_swap": _undo_to_offer(request, routine),
         },
     )
 

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from routines import two_factor
+from tests.factories import make_routine
 from tests.test_security_signin import code_for
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +107,32 @@ def test_the_menu_shows_its_words_and_nothing_else(patient_client):
     nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', html, re.S).group(1)
     words = " ".join(re.sub(r"<[^>]+>", " ", nav).split())
     assert words == "Today My routines Exercises My health profile My account Log out"
+
+
+def around_the_content(html):
+    """The page without its title and content: what base.html puts around them, with
+    the CSRF tokens (new on every response) blanked."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    html = re.sub(r"<title>.*?</title>", "", html, flags=re.S)
+    html = re.sub(r"(<main[^>]*>).*(</main>)", r"\1\2", html, flags=re.S)
+    return re.sub(r"\s+", " ", html).strip()
+
+
+def test_the_week_page_has_the_same_page_around_it_as_every_other(app, patient):
+    """The week page extends jinja2/base.html, the Jinja2 twin of base.html: the head,
+    the menu, the log-out button and the footer are the same. A message after a change
+    shows on it as elsewhere."""
+    routine = make_routine(owner=patient, name="Mornings")
+    rename = app.get(reverse("routines:rename", args=[routine.pk]), user=patient)
+    form = rename.forms[1]  # the first is the log-out button's
+    form["name"] = "Evenings"
+    week = form.submit().follow()
+    assert week.request.path == reverse("routines:detail", args=[routine.pk])
+    assert week.html.select_one(".messages").get_text().strip() == (
+        "Routine renamed to “Evenings”."
+    )
+    assert around_the_content(week.text) == around_the_content(rename.text)
+    assert "<title>Evenings – BoneFit</title>" in week.text
+    assert week.html.select_one("#logout-form input[name=csrfmiddlewaretoken]")["value"]
+    # the message is shown once
+    assert not app.get(week.request.path).html.select(".messages")

@@ -28,10 +28,14 @@ def link(viewname, *args):
 
 @register.simple_tag(takes_context=True)
 def nav_links(context):
+    return nav_links_html(context.get("request"))
+
+
+def nav_links_html(request):
     """The main menu's links (includes/nav.html) for this visitor, the open page's marked.
     Someone signed in who has yet to type their two-step code has none: every page but
-    the code's would send them back to it."""
-    request = context.get("request")
+    the code's would send them back to it. For base.html's {% nav_links %} and its
+    Jinja2 twin."""
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
     match = getattr(request, "resolver_match", None)
