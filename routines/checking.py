@@ -93,12 +93,13 @@ class SafetyData:
 
     def facts(self, exercise: Exercise) -> safety.Exercise:
         own = _own_facts(exercise)
-        if exercise.pk not in self.read:
-            return self._make_facts(exercise.pk, own)
-        key = (exercise.pk, own)
+        pk = exercise.id  # not .pk: see WeekCheck
+        if pk not in self.read:
+            return self._make_facts(pk, own)
+        key = (pk, own)
         made = self.made.get(key)
         if made is None:
-            made = self.made[key] = self._make_facts(exercise.pk, own)
+            made = self.made[key] = self._make_facts(pk, own)
         return made
 
     def _make_facts(self, pk: int, own: tuple) -> safety.Exercise:
@@ -326,7 +327,11 @@ def _read_pattern_rules() -> dict[str, safety.PatternRule]:
 
 @dataclass
 class WeekCheck:
-    """The findings of one routine, arranged for the week page and the printed sheet."""
+    """The findings of one routine, arranged for the week page and the printed sheet.
+
+    Items and exercises are looked up by `.id` here and in routines.presenting, not by
+    `.pk`: Django's pk is a property, and a week of 14 items read it about 200 times, a
+    tenth of the time its check and arranging took."""
 
     items: list[RoutineItem]
     findings: list[safety.Finding]
@@ -354,7 +359,7 @@ class WeekCheck:
         return sum(
             1
             for item in self.items
-            if safety.highest(self.by_item.get(item.pk, [])) == severity
+            if safety.highest(self.by_item.get(item.id, [])) == severity
         )
 
     @cached_property
@@ -362,9 +367,9 @@ class WeekCheck:
         """{item id: its danger codes still to confirm} (see dangers_to_confirm below),
         worked out once per item for the summary, the days and the totals."""
         return {
-            item.pk: dangers_to_confirm(
+            item.id: dangers_to_confirm(
                 item,
-                self.by_item.get(item.pk, []),
+                self.by_item.get(item.id, []),
                 with_therapist=self.with_therapist,
             )
             for item in self.items
@@ -374,7 +379,7 @@ class WeekCheck:
         """The items with a danger still to confirm (or, with a linked therapist, still
         waiting for the therapist's decision)."""
         to_confirm = self.to_confirm_by_item
-        return [item for item in self.items if to_confirm[item.pk]]
+        return [item for item in self.items if to_confirm[item.id]]
 
     def items_advised_against(self) -> list[RoutineItem]:
         """The danger items a therapist advised against (and the patient kept)."""
@@ -383,16 +388,16 @@ class WeekCheck:
             item
             for item in self.items
             if item.review_decision == Review.ADVISED_AGAINST
-            and any(f.severity == safety.DANGER for f in self.by_item.get(item.pk, []))
-            and not to_confirm[item.pk]
+            and any(f.severity == safety.DANGER for f in self.by_item.get(item.id, []))
+            and not to_confirm[item.id]
         ]
 
     def items_on_hold(self) -> set[int]:
         """The ids of the items the week tells the patient not to do now: a danger still to
         confirm or waiting for the therapist, or one the therapist advised against. The
         week's totals, Today and the tick sheet leave them out."""
-        return {item.pk for item in self.items_to_confirm()} | {
-            item.pk for item in self.items_advised_against()
+        return {item.id for item in self.items_to_confirm()} | {
+            item.id for item in self.items_advised_against()
         }
 
 

@@ -562,6 +562,14 @@ def display_name(user):
 REPS_OR_MINUTES = "Give a number of repetitions or a number of minutes."
 
 
+_NO_CODES = frozenset()
+
+
+def _codes(text):
+    """The codes of a comma-separated list of them ("" for none, as most items have)."""
+    return frozenset(code for code in text.split(",") if code) if text else _NO_CODES
+
+
 class RoutineItem(models.Model):
     routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="items")
     # PROTECT: an exercise that a routine uses is retired, never deleted.
@@ -749,11 +757,11 @@ class RoutineItem(models.Model):
 
     @property
     def acknowledged(self):
-        return frozenset(code for code in self.acknowledged_codes.split(",") if code)
+        return _codes(self.acknowledged_codes)
 
     @property
     def reviewed(self):
-        return frozenset(code for code in self.review_codes.split(",") if code)
+        return _codes(self.review_codes)
 
     def dose_text(self):
         return dose_in_words(self.sets, self.reps, self.minutes, self.load_kg)
@@ -776,7 +784,7 @@ class RoutineItem(models.Model):
             reps=self.reps,
             minutes=self.minutes,
             load_kg=self.load_kg,
-            key=self.pk,
+            key=self.id,
         )
 
     def snapshot(self):
@@ -848,17 +856,17 @@ class RoutineItem(models.Model):
     def acknowledged_for(self, exercise):
         """The danger codes already confirmed, if the item keeps `exercise`: a confirmation
         covers one exercise, so changing to another asks again."""
-        if self.pk is None or exercise is None or exercise.pk != self.exercise_id:
-            return frozenset()
+        if self.id is None or exercise is None or exercise.id != self.exercise_id:
+            return _NO_CODES
         return self.acknowledged
 
     def reviewed_for(self, exercise, dose=None):
         """The danger codes a therapist decided on, if the item keeps `exercise` and does
         not raise the load to `dose`: otherwise the therapist is asked again."""
-        if self.pk is None or exercise is None or exercise.pk != self.exercise_id:
-            return frozenset()
+        if self.id is None or exercise is None or exercise.id != self.exercise_id:
+            return _NO_CODES
         if dose is not None and self.raises_load(dose):
-            return frozenset()
+            return _NO_CODES
         return self.reviewed
 
     def copied_to(self, *, routine, day=None, position=None):

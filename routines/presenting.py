@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import attrgetter
 
 from django.utils.functional import cached_property
 
@@ -176,18 +177,18 @@ def _shown(findings, alternatives):
 def week_days(check: WeekCheck) -> list[ShownDay]:
     alternatives = check.data.alternatives_by_slug()
     by_day: dict[int, list[RoutineItem]] = {day: [] for day in _DAYS}
-    for item in sorted(check.items, key=lambda i: (i.day, i.position, i.pk)):
+    for item in sorted(check.items, key=attrgetter("day", "position", "id")):
         by_day[item.day].append(item)
     days = []
     for day, items in by_day.items():
         shown = []
         for index, item in enumerate(items):
-            findings = check.by_item.get(item.pk, [])
+            findings = check.by_item.get(item.id, [])
             shown.append(
                 ShownItem(
                     item=item,
                     findings=_shown(findings, alternatives),
-                    needs_acknowledgement=bool(check.to_confirm_by_item[item.pk]),
+                    needs_acknowledgement=bool(check.to_confirm_by_item[item.id]),
                     first=index == 0,
                     last=index == len(items) - 1,
                     own_alternatives=check.data.alternatives.get(item.exercise_id, []),
