@@ -152,6 +152,13 @@ class ShownItem:
         return alternatives
 
     @property
+    def has_care_notes(self):
+        """Whether the item_care macro (jinja2/includes/week_parts.html) shows anything:
+        a therapist added or changed the item, or it has a danger. The week calls it only
+        then; most items have neither, and a macro call costs as much as a short line."""
+        return bool(self.state or self.added_by_therapist or self.changed_by_therapist)
+
+    @property
     def acknowledged_danger(self):
         """A danger confirmed by the patient, or settled by the therapist."""
         return self.state in (APPROVED, ADVISED_AGAINST, CONFIRMED)

@@ -1,6 +1,7 @@
 """The care team: sharing with consent, the therapist's decisions, restrictions, items and
 templates, and the log the patient reads. Forms are submitted as the pages render them."""
 
+import itertools
 from datetime import timedelta
 from decimal import Decimal
 
@@ -834,3 +835,63 @@ def test_the_printed_sheet_gives_no_box_to_tick_while_waiting_or_advised_against
         form["note"] = note
         form.submit().follow()
         assert marks() == {"Sit-up": mark, "Bridge": "☐"}
+
+
+@pytest.mark.parametrize("for_therapist", [False, True])
+def test_the_week_skips_the_care_notes_only_when_there_are_none(db, for_therapist):
+    """The weeks call the item_care macro only for an item with has_care_notes (a macro
+    call costs time, and most items have none): for every kind of item, the macro shows
+    something exactly when has_care_notes says so."""
+    from django.template import engines
+    from django.utils import timezone
+
+    from routines import presenting, safety
+    from routines.models import Review, RoutineItem
+
+    owner, therapist = make_user(), make_therapist(first_name="Sam")
+    danger = presenting.ShownFinding(
+        safety.Finding(code="x", severity=safety.DANGER, message="Careful."), []
+    )
+    template = engines["jinja2"].from_string(
+        '{% from "includes/week_parts.html" import item_care %}'
+        "{{ item_care(shown, for_therapist=for_therapist) }}"
+    )
+    people = [None, owner.pk, therapist.pk]
+    shown_any = set()
+    for (
+        added_by,
+        changed_by,
+        findings,
+        needs_acknowledgement,
+        decision,
+        with_therapist,
+    ) in itertools.product(
+        people,
+        people,
+        [[], [danger]],
+        [False, True],
+        ["", *Review.values],
+        [False, True],
+    ):
+        item = RoutineItem(
+            added_by_id=added_by,
+            changed_by_id=changed_by,
+            review_decision=decision,
+            reviewed_by=therapist if decision else None,
+            reviewed_at=timezone.now() if decision else None,
+            danger_acknowledged_at=timezone.now(),
+        )
+        shown = presenting.ShownItem(
+            item=item,
+            findings=findings,
+            needs_acknowledgement=needs_acknowledgement,
+            first=True,
+            last=True,
+            with_therapist=with_therapist,
+            owner_id=owner.pk,
+        )
+        html = template.render({"shown": shown, "for_therapist": for_therapist}).strip()
+        if not shown.has_care_notes:
+            assert html == "", (added_by, changed_by, findings, decision)
+        shown_any.add(bool(html))
+    assert shown_any == {True, False}
