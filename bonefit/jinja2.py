@@ -15,12 +15,12 @@ than an empty string, so a misspelt field can never silently drop a warning from
 from types import FunctionType, MethodType
 
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.forms import renderers
 from django.forms.renderers import BaseRenderer
 from django.http import HttpResponse
 from django.template import TemplateDoesNotExist, defaultfilters
 from django.template.loader import render_to_string
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -114,8 +114,16 @@ class FastCallContext(Context):
         return super().call(__obj, *args, **kwargs)
 
 
+def static(path):
+    """Django's `static`, without asking on every call whether staticfiles is installed
+    (it is: settings.INSTALLED_APPS)."""
+    return staticfiles_storage.url(path)
+
+
 def environment(**options):
-    options = {**options, "undefined": StrictUndefined}
+    # cache_size -1: templates are kept in a plain dict. Jinja2's default LRU cache
+    # searches its queue on every look-up, and a week page looks up four templates.
+    options = {**options, "undefined": StrictUndefined, "cache_size": -1}
     options.pop("autoescape", None)
     env = Environment(autoescape=True, **options)
     env.template_class = FastEscapeTemplate
