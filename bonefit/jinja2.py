@@ -3,8 +3,8 @@
 Django's own template language resolves every variable through several layers at run time;
 for a week of 14 items (each with its findings, care notes and five to seven actions) that was
 most of the page's time when the week is not cached. Jinja2 compiles a template to Python
-once, so the same markup renders several times faster. The week page is Jinja2 throughout,
-around the week too (jinja2/base.html, the twin of base.html); everything else uses Django
+once, so the same markup renders several times faster. The week page and the printed sheet
+are Jinja2 throughout (jinja2/base.html is the twin of base.html); everything else uses Django
 templates, with the week's parts (the routine list's rows, a therapist's view of a week)
 rendered here as fragments.
 

@@ -320,13 +320,10 @@ def routine_print(request, routine):
 
 def print_page(request, routine, *, back_url):
     """The printed sheet of `routine`, for its owner or for their linked therapist."""
-    sheet_html = render_fragment(
-        "routines/_print_sheet.html", print_context(routine, back_url=back_url), request
-    )
-    return render(
+    return render_page(
         request,
         "routines/routine_print.html",
-        {"routine": routine, "sheet_html": sheet_html},
+        print_context(routine, back_url=back_url),
     )
 
 

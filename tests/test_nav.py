@@ -119,9 +119,9 @@ def around_the_content(html):
 
 
 def test_the_week_page_has_the_same_page_around_it_as_every_other(app, patient):
-    """The week page extends jinja2/base.html, the Jinja2 twin of base.html: the head,
-    the menu, the log-out button and the footer are the same. A message after a change
-    shows on it as elsewhere."""
+    """The week page and its printed sheet extend jinja2/base.html, the Jinja2 twin of
+    base.html: the head, the menu, the log-out button and the footer are the same. A
+    message after a change shows on the week as elsewhere."""
     routine = make_routine(owner=patient, name="Mornings")
     rename = app.get(reverse("routines:rename", args=[routine.pk]), user=patient)
     form = rename.forms[1]  # the first is the log-out button's
@@ -136,3 +136,11 @@ def test_the_week_page_has_the_same_page_around_it_as_every_other(app, patient):
     assert week.html.select_one("#logout-form input[name=csrfmiddlewaretoken]")["value"]
     # the message is shown once
     assert not app.get(week.request.path).html.select(".messages")
+    # the printed sheet too, with its own body class and script
+    printed = app.get(reverse("routines:print", args=[routine.pk]))
+    assert '<body class="print-page">' in printed.text
+    assert printed.html.select_one("script[src*='js/print']")
+    as_printed = around_the_content(printed.text)
+    as_printed = as_printed.replace('class="print-page"', 'class=""')
+    as_printed = re.sub(r'<script src="[^"]+"></script>', "", as_printed)
+    assert re.sub(r"\s+", " ", as_printed) == around_the_content(rename.text)
