@@ -392,6 +392,17 @@ class WeekCheck:
             and not to_confirm[item.id]
         ]
 
+    def items_approved(self) -> list[RoutineItem]:
+        """The danger items a therapist approved (and nothing new to confirm since)."""
+        to_confirm = self.to_confirm_by_item
+        return [
+            item
+            for item in self.items
+            if item.review_decision == Review.APPROVED
+            and any(f.severity == safety.DANGER for f in self.by_item.get(item.id, []))
+            and not to_confirm[item.id]
+        ]
+
     def items_on_hold(self) -> set[int]:
         """The ids of the items the week tells the patient not to do now: a danger still to
         confirm or waiting for the therapist, or one the therapist advised against. The
@@ -547,12 +558,13 @@ class RoutineSummary:
     caution: int
     to_confirm: int  # dangers still to confirm (or waiting for the therapist)
     advised_against: int
+    approved: int = 0  # dangers the therapist approved
 
     @property
     def confirmed_danger(self) -> int:
-        """Danger items settled for the patient: confirmed by them or approved by their
-        therapist (not waiting, not advised against)."""
-        return self.danger - self.to_confirm - self.advised_against
+        """Danger items the patient confirmed they discussed with a therapist (not
+        waiting, not decided by their therapist)."""
+        return self.danger - self.to_confirm - self.advised_against - self.approved
 
     @classmethod
     def of(cls, check: WeekCheck) -> RoutineSummary:
@@ -562,6 +574,7 @@ class RoutineSummary:
             caution=check.items_flagged(safety.CAUTION),
             to_confirm=len(check.items_to_confirm()),
             advised_against=len(check.items_advised_against()),
+            approved=len(check.items_approved()),
         )
 
 

@@ -125,7 +125,10 @@ def _routine_summaries(user, routines, profile, with_therapist):
     # The part every routine's key shares, written once rather than once per routine.
     shared = repr((profile.as_facts(), with_therapist, version))
     keys = {
-        routine.pk: _cache_key("summary", (routine.pk, routine.content_version, shared))
+        # "summary2": RoutineSummary gained `approved`
+        routine.pk: _cache_key(
+            "summary2", (routine.pk, routine.content_version, shared)
+        )
         for routine in routines
     }
     found = cache.get_many(keys.values())

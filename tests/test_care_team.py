@@ -297,6 +297,9 @@ def test_therapist_approves_a_danger_item_with_a_note(app, patient, sam, week):
     ) in check
     assert "confirmed with your therapist" not in check
     assert "Waiting for your therapist" not in week_page.text
+    listed = " ".join(app.get("/routines/").html.get_text().split())
+    assert "1 marked Danger, approved by your therapist." in listed
+    assert "(confirmed)" not in listed
     printed = app.get(f"/routines/{week['routine'].pk}/print/")
     assert f"approved by Sam Carter on {today}" in printed.text
     # Beside the steps too, where the patient reads how to do it: the note may narrow them.

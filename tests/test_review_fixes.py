@@ -86,7 +86,8 @@ def test_routine_list_counts_each_danger_once(patient_client, patient, sit_up, s
     page = patient_client.get("/routines/").content.decode()
     assert "1 marked Danger waits for your therapist." in page
     assert "Your therapist advised against 1 exercise." in page
-    assert "1 marked Danger (confirmed)." in page
+    assert "1 marked Danger, approved by your therapist." in page
+    assert "(confirmed)" not in page  # approved is not the patient's own confirmation
 
 
 def test_after_a_swap_the_page_opens_at_the_undo_button(app, patient, sit_up):
