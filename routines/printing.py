@@ -48,12 +48,20 @@ class PrintedSheet:
     )  # the therapist advised against
     confirmations: list[Confirmation] = field(default_factory=list)
     approvals: list[Approval] = field(default_factory=list)
+    # approved by the therapist, or confirmed by the patient: may be done there
+    cleared_days: list[str] = field(default_factory=list)
+
+    @property
+    def held(self) -> bool:
+        """A danger not to be done on some day: not confirmed, waiting, advised against."""
+        return bool(self.unconfirmed_days or self.waiting_days or self.advised_days)
 
     @property
     def show_steps(self) -> bool:
-        return not self.is_danger or not (
-            self.unconfirmed_days or self.waiting_days or self.advised_days
-        )
+        """The steps are printed unless the exercise is a danger held on every day it is
+        planned: cleared on one day (and held on another), the sheet prints them with the
+        days it is not to be done."""
+        return not self.is_danger or not self.held or bool(self.cleared_days)
 
 
 def sheet_context(days, sheets, tables) -> dict:
@@ -81,6 +89,8 @@ def sheet_context(days, sheets, tables) -> dict:
                         shown.item.review_note,
                     )
                 )
+            if state in (presenting.APPROVED, presenting.CONFIRMED):
+                entry.cleared_days.append(label)
             if state == presenting.WAITING:
                 entry.waiting_days.append(label)
             elif state == presenting.TO_CONFIRM:

@@ -76,6 +76,32 @@ def test_printed_sheet_shows_the_steps_once_the_therapist_approves(
     assert "Steps not printed" not in sheet
 
 
+def test_printed_sheet_with_one_day_approved_and_another_advised_against(
+    patient_client, patient, sit_up, shared
+):
+    """Approved on Monday and advised against on Wednesday: the steps are printed, for
+    Monday only, and Wednesday is named as the day not to do it."""
+    routine, monday = _week_with(patient, sit_up, day=0)
+    wednesday = make_item(routine, sit_up, day=2)
+    _decide(monday, Review.APPROVED, shared, note="Ten at most.")
+    _decide(wednesday, Review.ADVISED_AGAINST, shared)
+    sheet = patient_client.get(f"/routines/{routine.pk}/print/").content.decode()
+    text = " ".join(sheet.split())
+    assert "Curl up towards your knees." in sheet
+    assert "Approved</strong> (Monday) by Pat Lee" in text
+    assert (
+        "Only on Monday.</strong> Not on Wednesday: your therapist advised against "
+        "it there."
+    ) in text
+    assert "Steps not printed" not in sheet
+    # advised against on every day: still withheld
+    monday.refresh_from_db()
+    _decide(monday, Review.ADVISED_AGAINST, shared)
+    sheet = patient_client.get(f"/routines/{routine.pk}/print/").content.decode()
+    assert "Curl up towards your knees." not in sheet
+    assert "Steps not printed" in sheet
+
+
 def test_routine_list_counts_each_danger_once(patient_client, patient, sit_up, shared):
     routine = make_routine(owner=patient, name="Strong week")
     approved = make_item(routine, sit_up, day=0)
