@@ -361,7 +361,8 @@ def calendar_feed(settings: PlanSettings, items, today: date) -> bytes:
     """The followed routine as an iCalendar file: one weekly event per day with items.
 
     Exercise names and doses only: never the diagnosis, the profile or the findings.
-    `items` are the routine's items with their exercise selected.
+    `items` are the routine's items with their exercise selected, but for those on hold
+    (items_on_hold), which the feed leaves out.
     """
     zone = settings.zone
     calendar = icalendar.Calendar()

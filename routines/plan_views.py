@@ -349,7 +349,7 @@ def calendar_feed(request, token):
     if not token:
         raise Http404
     settings = get_object_or_404(
-        PlanSettings.objects.select_related("routine"), calendar_token=token
+        PlanSettings.objects.select_related("routine", "user"), calendar_token=token
     )
     items = []
     if settings.routine_id is not None:
@@ -358,6 +358,9 @@ def calendar_feed(request, token):
             .select_related("exercise")
             .order_by("day", "position", "pk")
         )
+        # What the week says not to do now is not put in the patient's calendar either.
+        held = plan.items_on_hold(settings.user, items)
+        items = [item for item in items if item.pk not in held]
     body = plan.calendar_feed(settings, items, settings.today())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="bonefit.ics"'

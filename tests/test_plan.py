@@ -903,6 +903,31 @@ def test_a_danger_waiting_for_the_therapist_is_held_on_today_and_the_tick_sheet(
     )
 
 
+def test_a_danger_on_hold_is_left_out_of_the_calendar_until_it_may_be_done(
+    app, patient, sit_up
+):
+    """The calendar on the patient's phone lists only what the week lets them do now:
+    the unconfirmed sit-up appears once they confirm it."""
+    _, settings = _turn_calendar_on(app, patient)
+    feed = f"/calendar/{settings.calendar_token}.ics"
+
+    def thursday():
+        calendar = icalendar.Calendar.from_ical(app.get(feed).body)
+        [event] = [e for e in calendar.walk("VEVENT") if "TH" in e["RRULE"]["BYDAY"]]
+        return str(event["DESCRIPTION"]).splitlines(), str(event["SUMMARY"])
+
+    assert thursday() == (
+        ["Squat to chair: 2 sets of 10", "Brisk walking: 30 minutes"],
+        "BoneFit: 2 exercises",
+    )
+    sit_up.acknowledge({"SPINAL_FLEXION"}, version=sit_up.version)
+    assert thursday()[0] == [
+        "Squat to chair: 2 sets of 10",
+        "Brisk walking: 30 minutes",
+        "Sit-up: 1 set of 10",
+    ]
+
+
 def test_today_shows_the_therapists_conditions_and_the_items_note(
     app, patient, sit_up, therapist
 ):
