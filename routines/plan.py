@@ -310,23 +310,33 @@ def offer_for(user, item: RoutineItem, kind: str) -> Offer | None:
 # History
 
 
-def planned_sessions(settings: PlanSettings):
-    """planned_for(day) for targets.weeks(): the followed routine's items on that weekday.
+def planned_sessions(user, settings: PlanSettings):
+    """planned_for(day) for targets.weeks(): the followed routine's items on that weekday,
+    but for those on hold (items_on_hold): the week tells the patient not to do them.
 
-    One query. Days before the patient first followed a routine planned nothing. The plan
-    is today's routine: BoneFit does not keep earlier versions of a routine.
+    Days before the patient first followed a routine planned nothing. The plan is today's
+    routine: BoneFit does not keep earlier versions of a routine. Queries: the items, and
+    those of items_on_hold.
     """
     by_weekday = defaultdict(list)
     if settings.routine_id is not None:
-        rows = RoutineItem.objects.filter(routine_id=settings.routine_id).values_list(
-            "day",
-            "minutes",
-            "exercise__weight_bearing",
-            "exercise__strengthening",
-            "exercise__trains_balance",
+        items = list(
+            RoutineItem.objects.filter(routine_id=settings.routine_id).select_related(
+                "exercise"
+            )
         )
-        for weekday, minutes, wb, strength, balance in rows:
-            by_weekday[weekday].append((minutes, wb, strength, balance))
+        held = items_on_hold(user, items)
+        for item in items:
+            if item.pk not in held:
+                exercise = item.exercise
+                by_weekday[item.day].append(
+                    (
+                        item.minutes,
+                        exercise.weight_bearing,
+                        exercise.strengthening,
+                        exercise.trains_balance,
+                    )
+                )
     since = settings.following_since
 
     def planned_for(day: date) -> list[targets.Session]:
@@ -351,7 +361,7 @@ def history(user, settings: PlanSettings, today: date) -> list[targets.WeekTally
             "date", "minutes", "weight_bearing", "strengthening", "trains_balance"
         )
     ]
-    return targets.weeks(today, HISTORY_WEEKS, planned_sessions(settings), done)
+    return targets.weeks(today, HISTORY_WEEKS, planned_sessions(user, settings), done)
 
 
 # The calendar feed

@@ -464,6 +464,20 @@ def test_history_counts_planned_done_minutes_and_days(app, patient, following):
     assert values[0]["data-value"] == "30"
 
 
+def test_history_does_not_plan_a_danger_on_hold(app, patient, sit_up):
+    """This week plans Monday's and Thursday's squats and Thursday's walk: the sit-up,
+    not yet confirmed, is not counted as planned (and Today holds it) until confirmed."""
+
+    def planned_this_week():
+        page = app.get("/history/", user=patient)
+        row = page.html.select_one('tr[data-week="23 Nov"]')
+        return [c.get_text(" ", strip=True) for c in row.find_all("td")][0]
+
+    assert planned_this_week() == "3"
+    sit_up.acknowledge({"SPINAL_FLEXION"}, version=sit_up.version)
+    assert planned_this_week() == "4"
+
+
 def _logs_for_weeks(patient, routine, weeks, first=1):
     items = list(routine.items.select_related("exercise"))
     SessionLog.objects.bulk_create(
