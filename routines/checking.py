@@ -530,12 +530,21 @@ def warning_pattern_codes(profile: safety.Profile) -> frozenset[str]:
     An exercise is suitable for a patient when it carries none of them: with no load, an
     item's findings come from its exercise's patterns alone. One query (the rules).
     """
-    return frozenset(
-        code
+    return frozenset(warning_pattern_severities(profile))
+
+
+def warning_pattern_severities(profile: safety.Profile) -> dict[str, str]:
+    """{movement pattern: safety.CAUTION or safety.DANGER} for this profile: each of
+    warning_pattern_codes() with the severity it raises. One query (the rules)."""
+    severities = {
+        code: safety.pattern_severity(profile, code, rule)
         for code, rule in pattern_rules().items()
-        if safety.pattern_severity(profile, code, rule)
-        in (safety.CAUTION, safety.DANGER)
-    )
+    }
+    return {
+        code: severity
+        for code, severity in severities.items()
+        if severity in (safety.CAUTION, safety.DANGER)
+    }
 
 
 def profile_facts_of(user) -> safety.Profile:

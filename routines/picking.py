@@ -1,18 +1,20 @@
 """Adding and changing an exercise in a week, shared by the patient's and the clinic's pages.
 
 Step one is the picker: the published catalogue, searched and filtered, 24 to a page, each
-exercise flagged when it carries a movement pattern that warns for the routine's owner, and
+exercise flagged Danger or Take care by the movement patterns that warn the routine's owner, and
 "suitable for ..." leaving those out in SQL. Step two is the item form: the dose, the day and
 the warnings for one exercise. The views differ only in who may open them, where their links
 lead and a few words; those come in as arguments, and the templates
 `routines/_picker.html` and `routines/_item_form.html` draw the rest for both.
 """
 
+from dataclasses import dataclass
+
 from django.core.paginator import Paginator
 
 from catalogue.forms import ExerciseFilterForm
 from catalogue.models import Exercise
-from routines import checking, presenting
+from routines import checking, presenting, safety
 from routines.models import Weekday
 from routines.safety import DAYS
 
@@ -38,14 +40,15 @@ def picker_context(request, profile):
     if "filtered" not in data and profile.pk:
         data["suitable"] = "on"
     picker = ExerciseFilterForm(data)
-    codes = checking.warning_pattern_codes(profile.as_facts())
+    severities = checking.warning_pattern_severities(profile.as_facts())
+    codes = frozenset(severities)
     exercises = picker.filter(Exercise.objects.published())
     if picker.wants_suitable:
         # One uncorrelated subquery, read once, rather than a check per exercise.
         exercises = exercises.exclude(pk__in=_carrying(codes))
     exercises = exercises.only(*CARD_FIELDS).order_by("name", "pk")
     page = Paginator(exercises, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _flag_warnings(page.object_list, codes)
+    page.object_list = _flag_warnings(page.object_list, severities)
     day = requested_day(request)
     return {
         "picker": picker,
@@ -63,16 +66,35 @@ def _carrying(codes):
     ).values("exercise_id")
 
 
-def _flag_warnings(exercises, codes):
-    """Set `has_warning` on one page of exercises, in one query for the page alone."""
+@dataclass(frozen=True)
+class CardWarning:
+    """The warning an exercise's card shows: its word and icon (never colour alone)."""
+
+    severity: str
+    word: str
+    icon: str
+
+
+def _flag_warnings(exercises, severities):
+    """Set `warning` (a CardWarning, or None) on one page of exercises: the highest
+    severity the patient's profile gives its movement patterns (`severities`, see
+    checking.warning_pattern_severities). One query for the page alone."""
     exercises = list(exercises)
-    flagged = set(
-        _carrying(codes)
-        .filter(exercise_id__in=[e.pk for e in exercises])
-        .values_list("exercise_id", flat=True)
-    )
+    highest = {}
+    rows = Exercise.patterns.through.objects.filter(
+        exercise_id__in=[e.pk for e in exercises],
+        movementpattern__code__in=severities,
+    ).values_list("exercise_id", "movementpattern__code")
+    for exercise_id, code in rows:
+        if highest.get(exercise_id) != safety.DANGER:
+            highest[exercise_id] = severities[code]
     for exercise in exercises:
-        exercise.has_warning = exercise.pk in flagged
+        severity = highest.get(exercise.pk)
+        exercise.warning = severity and CardWarning(
+            severity,
+            presenting.SEVERITY_WORDS[severity],
+            presenting.SEVERITY_ICONS[severity],
+        )
     return exercises
 
 

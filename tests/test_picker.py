@@ -49,10 +49,39 @@ def test_suitable_is_on_for_a_patient_with_a_profile_and_can_be_turned_off(
     everything = form.submit()
     assert "Sit-up" in names(everything)
     card = everything.html.find("h3", string="Sit-up").parent
-    assert "Has a warning for you" in card.get_text()
+    assert "Danger: a warning for you" in card.get_text()
+    assert card.select_one(".badge-word.badge-danger")
     # the day is kept: choosing leads to the form for Wednesday
     chosen = everything.click(href="/items/add/sit-up/")
     assert chosen.forms["item-form"]["day"].value == "wed"
+
+
+def test_each_card_says_whether_its_warning_is_danger_or_take_care(
+    app, patient, catalogue
+):
+    """A twist only needs care for this patient; a sit-up, which also twists, is a danger:
+    the card shows the highest, in words."""
+    make_exercise(name="Seated twist", slug="seated-twist", patterns=["SPINAL_TWIST"])
+    make_exercise(
+        name="Twisting sit-up",
+        slug="twisting-sit-up",
+        patterns=["SPINAL_TWIST", "SPINAL_FLEXION"],
+    )
+    routine = make_routine(owner=patient)
+    page = app.get(f"/routines/{routine.pk}/items/add/?day=mon", user=patient)
+    form = page.forms[1]
+    form["suitable"] = False
+    page = form.submit()
+
+    def badge(name):
+        card = page.html.find("h3", string=name).parent
+        found = card.select_one(".badge-word")
+        return found and " ".join(found.get_text().split())
+
+    assert badge("Seated twist") == "⚠ Take care: a warning for you"
+    assert badge("Twisting sit-up") == "✖ Danger: a warning for you"
+    assert badge("Sit-up") == "✖ Danger: a warning for you"
+    assert badge("Band row") is None
 
 
 def test_without_a_profile_everything_is_shown(app, patient, catalogue):
