@@ -165,17 +165,15 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if (
-            user.is_authenticated
-            and not user.is_verified()
-            and not request.path.startswith(self.EXEMPT_PREFIXES)
-        ):
-            if two_factor.has_device(request):
+        if user.is_authenticated and not request.path.startswith(self.EXEMPT_PREFIXES):
+            if two_factor.code_to_type(request):
                 exempt = {reverse("two_factor_verify"), reverse("logout")}
                 if request.path not in exempt:
                     return redirect_with_next("two_factor_verify", request)
-            elif user.is_staff and request.path.startswith(
-                settings.TWO_FACTOR_REQUIRED_PREFIXES
+            elif (
+                not user.is_verified()
+                and user.is_staff
+                and request.path.startswith(settings.TWO_FACTOR_REQUIRED_PREFIXES)
             ):
                 messages.info(
                     request,

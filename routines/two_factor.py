@@ -28,6 +28,20 @@ def has_device(request) -> bool:
     return session[HAS_DEVICE]
 
 
+def code_to_type(request) -> bool:
+    """Whether the person signed in has yet to type their two-step code in this session:
+    they have it turned on, and have not typed it. The OTP middleware gives the user
+    is_verified(); a request that has not been through it has no such step."""
+    user = request.user
+    is_verified = getattr(user, "is_verified", None)
+    return bool(
+        user.is_authenticated
+        and is_verified is not None
+        and not is_verified()
+        and has_device(request)
+    )
+
+
 def remember(request, on: bool) -> None:
     request.session[HAS_DEVICE] = on
 

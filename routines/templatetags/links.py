@@ -42,7 +42,7 @@ def nav_links_html(request):
     key = (
         signed_in,
         signed_in and user.is_staff,
-        signed_in and _code_to_type(request),
+        signed_in and two_factor.code_to_type(request),
         match.view_name if match else "",
         get_script_prefix(),
         get_language(),
@@ -60,12 +60,3 @@ def nav_links_html(request):
             },
         )
     return html
-
-
-def _code_to_type(request):
-    """Whether the person signed in has yet to type their two-step code (the OTP
-    middleware gives the user is_verified(); a page rendered without it has no such step)."""
-    is_verified = getattr(request.user, "is_verified", None)
-    return (
-        is_verified is not None and not is_verified() and two_factor.has_device(request)
-    )
