@@ -85,6 +85,11 @@ class Equipment(models.TextChoices):
     OTHER = "other", "Other"
 
 
+WEIGHT_EQUIPMENT = frozenset(
+    {Equipment.DUMBBELLS, Equipment.BARBELL, Equipment.KETTLEBELL}
+)
+
+
 class Dosing(models.TextChoices):
     """How an exercise is measured: the item form asks only for what applies."""
 
@@ -430,6 +435,12 @@ class Exercise(models.Model):
     @property
     def is_retired(self):
         return self.status == Status.RETIRED
+
+    @property
+    def uses_weights(self):
+        """Done holding a weight (dumbbells, a barbell, a kettlebell): however it is
+        measured, its dose has a weight, which the load rules need."""
+        return self.equipment in WEIGHT_EQUIPMENT
 
     def default_dose_text(self):
         return dose_in_words(self.default_sets, self.default_reps, self.default_minutes)

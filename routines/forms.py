@@ -389,6 +389,12 @@ class RoutineItemForm(forms.ModelForm):
         has stays on the form, so it can be seen and cleared. A new item's values are only
         the exercise's defaults: a box the form would not save is never shown."""
         applies = DOSE_FIELDS_FOR[self.dosing]
+        exercise = self.fields["exercise"].found
+        if exercise is not None and exercise.uses_weights:
+            applies = {
+                *applies,
+                "load_kg",
+            }  # a carry, timed, is still done with weights
         for name in ("sets", "reps", "minutes", "load_kg"):
             if name not in applies and (
                 self.instance.pk is None or getattr(self.instance, name) is None

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import icalendar
 from django.utils import timezone
 
-from catalogue.models import Equipment, dose_in_words
+from catalogue.models import dose_in_words
 from routines import checking, progression, safety, targets
 from routines.models import (
     CareLink,
@@ -28,7 +28,6 @@ from routines.models import (
 HISTORY_WEEKS = 12
 # Logs older than this cannot be among an item's last three sessions that still count.
 RATINGS_WINDOW = timedelta(weeks=HISTORY_WEEKS)
-WEIGHT_EQUIPMENT = {Equipment.DUMBBELLS, Equipment.BARBELL, Equipment.KETTLEBELL}
 CALENDAR_PRODID = "-//BoneFit//Exercise plan//EN"
 
 
@@ -45,11 +44,7 @@ def weight_allowed(item: RoutineItem) -> bool:
     carry the body (a light dumbbell held at the chest, as in sit-to-stand with a weight).
     """
     exercise = item.exercise
-    return (
-        item.load_kg is not None
-        or exercise.equipment in WEIGHT_EQUIPMENT
-        or exercise.weight_bearing
-    )
+    return item.load_kg is not None or exercise.uses_weights or exercise.weight_bearing
 
 
 @dataclass

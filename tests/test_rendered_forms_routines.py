@@ -510,3 +510,35 @@ def test_a_timed_exercise_is_added_with_what_its_form_shows(app, patient, patter
     assert (item.sets, item.reps, item.minutes) == (None, None, 2)
     assert "Plank added to Saturday." in week.text
     assert "2 minutes" in week.text
+
+
+def test_a_timed_exercise_with_weights_has_a_weight_box(app, patient, patterns):
+    """A farmer's carry is measured in minutes but done holding weights: its form asks
+    for the weight too, and the week shows it."""
+    from catalogue.models import Dosing, Equipment
+
+    make_exercise(
+        name="Farmer's carry",
+        slug="farmers-carry",
+        dosing=Dosing.TIME,
+        equipment=Equipment.DUMBBELLS,
+        default_sets=3,
+        default_reps=None,
+        default_minutes=2,
+    )
+    routine = make_routine(owner=patient)
+    page = app.get(
+        f"/routines/{routine.pk}/items/add/farmers-carry/?day=mon", user=patient
+    )
+    form = page.forms["item-form"]
+    assert "sets" not in form.fields
+    assert page.html.select_one("label[for=id_load_kg]")
+    form["load_kg"] = "4"
+    week = form.submit().follow()
+    item = RoutineItem.objects.get(routine=routine)
+    assert (item.minutes, item.load_kg) == (2, Decimal("4"))
+    assert "2 minutes, with 4 kg" in week.text
+    # without weights, a timed exercise still has none
+    make_exercise(name="Plank", slug="plank", dosing=Dosing.TIME, default_minutes=1)
+    page = app.get(f"/routines/{routine.pk}/items/add/plank/?day=sat", user=patient)
+    assert "load_kg" not in page.forms["item-form"].fields
