@@ -1,6 +1,10 @@
 """bonefit.sqlite3: Django's SQLite backend with a faster placeholder conversion, which
 must give SQLite the same SQL as Django's own."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.db import connection
 from django.db.backends.sqlite3.base import SQLiteCursorWrapper as DjangoCursor
@@ -61,3 +65,26 @@ def test_the_database_uses_it_and_answers_with_literal_percent_signs():
         assert cursor.fetchone() == ("100%", "x", "%s")
         cursor.execute("SELECT %s || %s", ["a%", "%b"])
         assert cursor.fetchone() == ("a%%b",)
+
+
+def test_tox_parallel_and_xdist_runs_keep_the_test_database_in_memory():
+    """pytest-django renames the test database of every engine but Django's own SQLite
+    under tox's parallel mode and pytest-xdist (to test_<NAME>_<suffix>: for a file
+    path, a folder that does not exist): the suite must still run there."""
+    env = {**os.environ, "TOX_PARALLEL_ENV": "py311"}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"{__file__}::test_the_database_uses_it_and_answers_with_literal_percent_signs",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-2000:]
