@@ -1,6 +1,7 @@
 """bonefit.sqlite3: Django's SQLite backend with a faster placeholder conversion, which
 must give SQLite the same SQL as Django's own."""
 
+import itertools
 import os
 import subprocess
 import sys
@@ -30,6 +31,16 @@ QUERIES = [
 def test_converts_as_django_does(query):
     ours = SQLiteCursorWrapper.convert_query(None, query)
     assert ours == DjangoCursor.convert_query(None, query)
+
+
+def test_converts_every_short_query_as_django_does():
+    """Every string of up to six of the characters that matter (percent signs, the s
+    after them, a question mark, a quote, anything else): the same SQL as Django's."""
+    for length in range(7):
+        for chars in itertools.product("%s?'a", repeat=length):
+            query = "".join(chars)
+            expected = DjangoCursor.convert_query(None, query)
+            assert SQLiteCursorWrapper.convert_query(None, query) == expected, query
 
 
 @pytest.mark.django_db
