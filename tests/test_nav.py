@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from routines import two_factor
-from tests.factories import make_routine
+from tests.factories import make_routine, make_therapist, signed_in
 from tests.test_security_signin import code_for
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +144,16 @@ def test_the_week_page_has_the_same_page_around_it_as_every_other(app, patient):
     as_printed = as_printed.replace('class="print-page"', 'class=""')
     as_printed = re.sub(r'<script src="[^"]+"></script>', "", as_printed)
     assert re.sub(r"\s+", " ", as_printed) == around_the_content(rename.text)
+
+
+def test_the_week_page_has_the_same_page_around_it_for_staff_too(app):
+    """The same for someone with staff's menu (a therapist planning their own week):
+    whatever base.html shows staff, its Jinja2 twin shows too."""
+    therapist = make_therapist(first_name="Sam")
+    routine = make_routine(owner=therapist, name="Mine")
+    signed_in(app, therapist)
+    week = app.get(reverse("routines:detail", args=[routine.pk]))
+    rename = app.get(reverse("routines:rename", args=[routine.pk]))
+    assert week.status_code == rename.status_code == 200
+    assert "Clinic" in week.html.select_one("nav").get_text()
+    assert around_the_content(week.text) == around_the_content(rename.text)
