@@ -449,6 +449,7 @@ def test_therapist_writes_restrictions_the_patient_sees_with_their_name(
     as_shown = "Lifting.<br>Bending &lt;b&gt;far&lt;/b&gt;."
     assert as_shown in app.get(week["routine"].get_absolute_url(), user=patient).text
     assert as_shown in app.get("/routines/").text
+    assert as_shown in app.get(f"/routines/{week['routine'].pk}/print/").text
     # emptied, it disappears
     form_page = signed_in(app, sam).get(f"/clinic/patients/{patient.pk}/restrictions/")
     form_page.forms["restrictions"]["restrictions"] = ""

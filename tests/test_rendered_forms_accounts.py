@@ -154,6 +154,19 @@ def test_profile_change_is_saved_and_the_routines_are_checked_again(app, patient
     assert form["fracture_spine"].checked
 
 
+def test_what_to_avoid_keeps_its_lines_on_the_week_and_the_printed_sheet(app, patient):
+    """Written on two lines in the profile, it is shown line by line, as written (what
+    looks like HTML is text): on the week page and on the sheet for the fridge."""
+    routine = make_routine(owner=patient)
+    form = main_form(app.get("/routines/profile/", user=patient))
+    form["restrictions"] = "No lifting.\r\nNo <b>twisting</b> & no toe touches."
+    form.submit().follow()
+
+    as_shown = "No lifting.<br>No &lt;b&gt;twisting&lt;/b&gt; &amp; no toe touches."
+    assert as_shown in app.get(f"/routines/{routine.pk}/").text
+    assert as_shown in app.get(f"/routines/{routine.pk}/print/").text
+
+
 def test_profile_submitted_untouched_saves_and_changes_nothing(app, patient):
     profile = HealthProfile.objects.get(user=patient)
     profile.fragility_fractures = 2
