@@ -156,13 +156,16 @@ def test_profile_change_is_saved_and_the_routines_are_checked_again(app, patient
 
 def test_what_to_avoid_keeps_its_lines_on_the_week_and_the_printed_sheet(app, patient):
     """Written on two lines in the profile, it is shown line by line, as written (what
-    looks like HTML is text): on the week page and on the sheet for the fridge."""
+    looks like HTML is text): on the week page, on the routine list (the form promises it
+    on "your routines") and on the sheet for the fridge."""
     routine = make_routine(owner=patient)
     form = main_form(app.get("/routines/profile/", user=patient))
     form["restrictions"] = "No lifting.\r\nNo <b>twisting</b> & no toe touches."
-    form.submit().follow()
+    listed = form.submit().follow()
 
     as_shown = "No lifting.<br>No &lt;b&gt;twisting&lt;/b&gt; &amp; no toe touches."
+    assert listed.request.path == "/routines/"
+    assert as_shown in listed.text
     assert as_shown in app.get(f"/routines/{routine.pk}/").text
     assert as_shown in app.get(f"/routines/{routine.pk}/print/").text
 
