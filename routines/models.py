@@ -513,6 +513,17 @@ _LISTED_ROUTINES = PreparedQuery(
 _OWN_ROUTINES_ITEMS = PreparedQuery(
     lambda owner_id: RoutineItem.objects.owned_by(owner_id).for_week_page().order_by()
 )
+# The items of some of them (a page of the routine list, whose summaries are not cached):
+# ten ids a query, padded with 0, so that one compiled query serves any number of them.
+_ROUTINE_IDS_PER_QUERY = 10
+_SOME_ROUTINES_ITEMS = PreparedQuery(
+    lambda owner_id, *routine_ids: (
+        RoutineItem.objects.owned_by(owner_id)
+        .filter(routine_id__in=routine_ids)
+        .for_week_page()
+        .order_by()
+    )
+)
 # Where an exercise added to a day goes: after the last one (every add asks).
 _LAST_POSITION = PreparedQuery(
     lambda routine_id, day: (
@@ -769,11 +780,17 @@ class RoutineItem(models.Model):
     @classmethod
     def of_own_routines(cls, owner_id, routine_ids=None):
         """The items of the patient's own routines (or of those in `routine_ids`), for the
-        week page's checks and in its order (in_week_order): one query, prepared."""
-        items = _OWN_ROUTINES_ITEMS(owner_id)
-        if routine_ids is not None:
-            wanted = set(routine_ids)
-            items = [item for item in items if item.routine_id in wanted]
+        week page's checks and in its order (in_week_order): prepared queries, one for all
+        of them or one for every ten in `routine_ids`."""
+        if routine_ids is None:
+            items = _OWN_ROUTINES_ITEMS(owner_id)
+        else:
+            items = []
+            ids = list(routine_ids)
+            for start in range(0, len(ids), _ROUTINE_IDS_PER_QUERY):
+                some = ids[start : start + _ROUTINE_IDS_PER_QUERY]
+                padding = [0] * (_ROUTINE_IDS_PER_QUERY - len(some))  # no routine's id
+                items += _SOME_ROUTINES_ITEMS(owner_id, *some, *padding)
         return in_week_order(items, owner_id)
 
     def as_facts(self, exercise_facts: safety.Exercise) -> safety.Item:

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,6 +38,9 @@ from routines.models import (
 from routines.picking import requested_day as _requested_day
 
 UNDO_SWAP = "undo_swap"  # session key: the last swap, so the patient can take it back
+# The routine list's page: most patients have a few routines; a long list (a therapist's
+# templates sent over the years) is paged, so a page checks at most this many weeks.
+ROUTINES_PER_PAGE = 10
 
 
 def owned_routine(view):
@@ -83,9 +87,10 @@ class RoutineRow(NamedTuple):
 def routine_list(request):
     profile = HealthProfile.for_user(request.user)
     links = CareLink.active_of_patient(request.user)
-    routines = with_people(
-        Routine.listed_for(request.user.pk), request.user.pk, ("created_by",)
+    page = Paginator(Routine.listed_for(request.user.pk), ROUTINES_PER_PAGE).get_page(
+        request.GET.get("page")
     )
+    routines = with_people(page.object_list, request.user.pk, ("created_by",))
     summaries = _routine_summaries(request.user, routines, profile, bool(links))
     rows = [
         RoutineRow(
@@ -106,6 +111,7 @@ def routine_list(request):
         {
             "rows": rows,
             "rows_html": rows_html,
+            "page": page,
             "restrictions_html": (
                 render_fragment("includes/restrictions.html", {"links": links}, request)
                 if links

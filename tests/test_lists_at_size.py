@@ -36,7 +36,33 @@ def test_routine_list_queries_do_not_grow_with_routines(patient_client, patient)
     many_warm, _ = queries_for(patient_client, "/routines/")
     assert many_cold == few_cold
     assert many_warm == few_warm < many_cold  # the checks come from the cache
-    assert page.content.decode().count("6 exercises in the week.") == 50
+    # ten to a page: the first page checks ten weeks, however many there are
+    assert page.content.decode().count("6 exercises in the week.") == 10
+    assert "50 routines, page 1 of 5." in page.content.decode()
+    last_cold, last = queries_for(patient_client, "/routines/?page=5")
+    assert last_cold == many_cold
+    assert last.content.decode().count("6 exercises in the week.") == 10
+
+
+def test_a_long_routine_list_is_paged_in_name_order_keeping_what_is_added(app, patient):
+    """Twelve routines: ten, then two on the next page, in name order; choosing where to
+    add an exercise keeps the exercise from page to page."""
+    for n in range(12):
+        make_routine(owner=patient, name=f"Week {n:02d}")
+    page = app.get("/routines/?add=sit-to-stand", user=patient)
+    names = [h.get_text(strip=True) for h in page.html.select("li.item h2")]
+    assert names == [f"Week {n:02d}" for n in range(10)]
+    assert "12 routines, page 1 of 2." in page.text
+    page = page.click(description="Next page")
+    names = [h.get_text(strip=True) for h in page.html.select("li.item h2")]
+    assert names == ["Week 10", "Week 11"]
+    assert "Choose the routine to add the exercise to." in page.text
+    assert page.html.select_one("a[href*='exercise=sit-to-stand']")
+    page = page.click(description="Previous page")
+    assert "page 1 of 2" in page.text
+    # a page number out of range shows the last page, never an error
+    assert "Week 11" in app.get("/routines/?page=99").text
+    assert "Week 00" in app.get("/routines/?page=zero").text
 
 
 def test_routine_list_shows_a_change_at_once(patient_client, patient, danger_exercise):
@@ -123,3 +149,22 @@ def test_adding_to_a_long_week_reads_one_index_entry_not_every_item(patient):
             steps = " ".join(row[0] for row in cursor.fetchall())
             assert "item_routine_day_position" in steps
             assert "Sort" not in steps
+
+
+def test_items_of_some_routines_are_theirs_alone_however_many(
+    patient, other_patient, danger_exercise
+):
+    """RoutineItem.of_own_routines reads ten routines a query: twelve routines' items
+    come back whole, and never another routine's or another patient's."""
+    from routines.models import RoutineItem
+
+    mine = [make_routine(owner=patient, name=f"Week {n}", items=2) for n in range(13)]
+    make_routine(owner=other_patient, name="Theirs", items=3)
+    wanted = mine[:12]
+    items = RoutineItem.of_own_routines(patient.pk, [r.pk for r in wanted])
+    assert sorted(i.pk for i in items) == sorted(
+        RoutineItem.objects.filter(routine__in=wanted).values_list("pk", flat=True)
+    )
+    # another patient's routine asked for by id: nothing of it
+    theirs = other_patient.routines.get()
+    assert RoutineItem.of_own_routines(patient.pk, [theirs.pk]) == []
