@@ -383,22 +383,18 @@ class WeekCheck:
 
     def items_advised_against(self) -> list[RoutineItem]:
         """The danger items a therapist advised against (and the patient kept)."""
-        to_confirm = self.to_confirm_by_item
-        return [
-            item
-            for item in self.items
-            if item.review_decision == Review.ADVISED_AGAINST
-            and any(f.severity == safety.DANGER for f in self.by_item.get(item.id, []))
-            and not to_confirm[item.id]
-        ]
+        return self._items_decided(Review.ADVISED_AGAINST)
 
     def items_approved(self) -> list[RoutineItem]:
         """The danger items a therapist approved (and nothing new to confirm since)."""
+        return self._items_decided(Review.APPROVED)
+
+    def _items_decided(self, decision) -> list[RoutineItem]:
         to_confirm = self.to_confirm_by_item
         return [
             item
             for item in self.items
-            if item.review_decision == Review.APPROVED
+            if item.review_decision == decision
             and any(f.severity == safety.DANGER for f in self.by_item.get(item.id, []))
             and not to_confirm[item.id]
         ]
