@@ -246,7 +246,12 @@ def test_queries_stay_the_same_and_pages_stay_light_from_10_to_5000_exercises(
 
 
 @pytest.mark.parametrize(
-    "as_list", [500, 0], ids=["rare words: ids read once", "common words: EXISTS"]
+    "as_list",
+    [500, 0],
+    ids=[
+        "rare words: a list of ids (PostgreSQL: = ANY)",
+        "common words: EXISTS (PostgreSQL: a hashed subquery)",
+    ],
 )
 def test_admin_search_finds_every_word_in_name_summary_steps_or_slug(
     therapist_client, monkeypatch, as_list
