@@ -1,4 +1,5 @@
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -438,6 +439,49 @@ def test_two_steps_with_one_number_are_refused(app, therapist):
     refused = form.submit()
     assert "Two steps have the number" in refused.text
     assert list(exercise.steps.values_list("order", flat=True)) == [1, 2]
+
+
+def test_therapist_searches_ticks_rows_and_publishes_them_from_the_list(app, therapist):
+    from tests.factories import sign_in_through_pages
+
+    chair = make_exercise(name="Chair squat", status=Status.DRAFT, steps=())
+    wall = make_exercise(name="Wall squat", status=Status.DRAFT, steps=())
+    other = make_exercise(name="Heel raise", status=Status.DRAFT, steps=())
+    Exercise.objects.filter(pk=chair.pk).update(
+        updated_at=datetime(2026, 11, 3, 14, 5, tzinfo=UTC)
+    )
+    sign_in_through_pages(app, therapist)
+    page = app.get("/admin/catalogue/exercise/")
+    search = page.forms["changelist-search"]
+    search["q"] = "squat"
+    found = search.submit()
+    rows = {
+        row.select_one("th").get_text(strip=True): row
+        for row in found.html.select("#result_list tbody tr")
+    }
+    assert set(rows) == {"Chair squat", "Wall squat"}
+    # The change time in the therapist's time zone (London: GMT in November).
+    assert rows["Chair squat"].select_one("td.field-updated").get_text() == (
+        "3 Nov 2026, 14:05"
+    )
+    box = rows["Chair squat"].select_one("input.action-select")
+    assert box["aria-label"] == "Select Chair squat"
+
+    form = found.forms["changelist-form"]
+    boxes = form.fields["_selected_action"]
+    for box in boxes:
+        box.checked = box._value == str(chair.pk)
+    form["action"] = "publish"
+    done = form.submit("index").maybe_follow()
+    assert "1 exercise(s) set to published" in done.text
+    statuses = dict(Exercise.objects.values_list("name", "status"))
+    assert statuses == {
+        chair.name: Status.PUBLISHED,
+        wall.name: Status.DRAFT,
+        other.name: Status.DRAFT,
+    }
+    # Back on the same search.
+    assert done.forms["changelist-search"]["q"].value == "squat"
 
 
 def test_the_movement_list_names_each_movement_once(therapist_client, patterns):
