@@ -16,12 +16,15 @@ pytestmark = pytest.mark.django_db
 
 
 def menu(response):
-    """[(label, href, marked as the open page)] of the main menu."""
+    """[(label, href, how it is marked)] of the main menu: "page" for the open page,
+    "true" for the entry of the part of the site the page is in, "" for neither."""
     html = response.content.decode()
     nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', html, re.S).group(1)
-    links = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav)
+    links = re.findall(
+        r'<a href="([^"]+)"(?: aria-current="(page|true)")?>([^<]+)</a>', nav
+    )
     buttons = re.findall(r"<button[^>]*>([^<]+)</button>", nav)
-    return [(label, href, bool(current)) for href, current, label in links], buttons
+    return [(label, href, current) for href, current, label in links], buttons
 
 
 PATIENT_MENU = [
@@ -49,6 +52,44 @@ def test_a_page_outside_the_menu_marks_nothing(patient_client):
     assert not any(current for *_, current in links)
 
 
+def test_a_page_inside_a_part_of_the_site_marks_that_part(
+    patient_client, therapist_client, patient
+):
+    """The week, history or an exercise's page: the menu still says where you are."""
+    from tests.factories import make_exercise
+
+    routine = make_routine(owner=patient, name="Mornings")
+    exercise = make_exercise(name="Heel raise")
+
+    def marked(client, url):
+        links, _ = menu(client.get(url))
+        return [(label, current) for label, _, current in links if current]
+
+    assert marked(patient_client, routine.get_absolute_url()) == [
+        ("My routines", "true")
+    ]
+    assert marked(patient_client, reverse("routines:print", args=[routine.pk])) == [
+        ("My routines", "true")
+    ]
+    assert marked(patient_client, reverse("care:therapists")) == [
+        ("My routines", "true")
+    ]
+    assert marked(patient_client, reverse("plan:history")) == [("Today", "true")]
+    assert marked(patient_client, exercise.get_absolute_url()) == [
+        ("Exercises", "true")
+    ]
+    assert marked(patient_client, reverse("two_factor_setup")) == [
+        ("My account", "true")
+    ]
+    # The profile is an entry of its own, not a page under My routines.
+    assert marked(patient_client, reverse("routines:profile")) == [
+        ("My health profile", "page")
+    ]
+    assert marked(therapist_client, reverse("clinic:templates")) == [("Clinic", "true")]
+    # A visitor looking at an exercise.
+    assert marked(Client(), exercise.get_absolute_url()) == [("Exercises", "true")]
+
+
 def test_a_therapist_also_has_the_clinic_and_a_patient_after_them_does_not(
     therapist_client, patient_client
 ):
@@ -66,9 +107,9 @@ def test_a_visitor_can_browse_log_in_or_sign_up_and_has_no_log_out(patient_clien
     visitor = Client()
     links, buttons = menu(visitor.get(reverse("login")))
     assert [(label, href, current) for label, href, current in links] == [
-        ("Exercises", "/catalogue/", False),
-        ("Log in", "/accounts/login/", True),
-        ("Sign up", "/accounts/signup/", False),
+        ("Exercises", "/catalogue/", ""),
+        ("Log in", "/accounts/login/", "page"),
+        ("Sign up", "/accounts/signup/", ""),
     ]
     assert buttons == []
     links, _ = menu(visitor.get(reverse("catalogue:list")))

@@ -31,8 +31,36 @@ def nav_links(context):
     return nav_links_html(context.get("request"))
 
 
+# The menu entry each namespace's pages belong under (the week under My routines, history
+# under Today), and the pages outside a namespace that belong under one.
+SECTION_OF_NAMESPACE = {
+    "plan": "plan:today",
+    "routines": "routines:list",
+    "care": "routines:list",
+    "catalogue": "catalogue:list",
+    "clinic": "clinic:patients",
+}
+SECTION_OF_PAGE = {
+    "routines:profile": "routines:profile",
+    "account_export": "account",
+    "account_delete": "account",
+    "two_factor_setup": "account",
+    "two_factor_new_codes": "account",
+    "two_factor_turn_off": "account",
+}
+
+
+def menu_section(view_name):
+    """The menu entry whose part of the site `view_name` is in ("" for none)."""
+    if view_name in SECTION_OF_PAGE:
+        return SECTION_OF_PAGE[view_name]
+    namespace, _, _ = view_name.rpartition(":")
+    return SECTION_OF_NAMESPACE.get(namespace, "")
+
+
 def nav_links_html(request):
-    """The main menu's links (includes/nav.html) for this visitor, the open page's marked.
+    """The main menu's links (includes/nav.html) for this visitor, the open page's marked
+    (and the entry of the part of the site it is in).
     Someone signed in who has yet to type their two-step code has none: every page but
     the code's would send them back to it. For base.html's {% nav_links %} and its
     Jinja2 twin."""
@@ -57,6 +85,7 @@ def nav_links_html(request):
                 "staff": staff,
                 "code_to_type": code_to_type,
                 "here": here,
+                "section": menu_section(here),
             },
         )
     return html
