@@ -13,6 +13,7 @@ Usage: python bench/instructions.py [--requests 5]   (needs valgrind and a C com
 
 import argparse
 import ctypes
+import gc
 import json
 import os
 import re
@@ -134,6 +135,9 @@ def measure_in_valgrind(library, week, adding, requests):
     for label, run in pages.items():
         run()
         run()  # warm: templates compiled, caches filled
+        # A collection owed by the work before would land in this page's count, by chance
+        # of where the allocations fall: start each page's count with none owed.
+        gc.collect()
         helper.bench_zero()
         for _ in range(requests):
             run()
