@@ -97,3 +97,35 @@ def test_opening_more_leaves_the_change_button_as_it_was(
         return locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
 
     assert font_size(more) == font_size(first_button)
+
+
+def test_the_message_after_a_change_shows_beside_the_item_and_is_read_out(
+    page, live_server, big_week, artifacts
+):
+    """Far down a long week, "Up" reopens the page at the item: its confirmation is there,
+    in view and focused (so a screen reader reads it), not out of sight at the top."""
+    log_in(page, live_server.url, "dorothy", PASSWORD)
+    page.goto(f"{live_server.url}/routines/{big_week.pk}/")
+    item = page.locator("#day-sun article.item").last
+    item_id = item.get_attribute("id")
+    name = item.locator("h3").inner_text()
+    item.locator("summary").click()
+    item.get_by_role("button", name=f"Move {name} up").click()
+    page.wait_for_url(f"**/routines/{big_week.pk}/#{item_id}")
+
+    message = page.locator(".messages")
+    expect(message).to_have_text(f"{name} moved up.")
+    expect(message).to_be_focused()
+    expect(message).to_be_in_viewport()
+    # Under the moved item's name, inside its box.
+    assert (
+        message.evaluate("(m, id) => m.closest('article.item').id", item_id) == item_id
+    )
+    page.screenshot(path=str(artifacts / "week-message-at-item.png"))
+    assert axe_violations(page) == []
+
+    # Without a place to open at, the message stays at the top of the page.
+    page.goto(f"{live_server.url}/routines/{big_week.pk}/rename/")
+    page.get_by_label("Name of the routine").fill("Busy week, renamed")
+    page.get_by_role("button", name="Save name").click()
+    expect(page.locator("main > .messages")).to_contain_text("Routine renamed")
