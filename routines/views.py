@@ -513,7 +513,10 @@ def _item_form(request, routine, form, *, title, item=None, status=None, problem
             "routine": routine,
             "title": title,
             "problem": problem,
-            "back_url": routine.get_absolute_url(),
+            # Back (or Cancel) to where they were: the item being changed.
+            "back_url": item.get_week_url(anchor="item")
+            if item
+            else routine.get_absolute_url(),
             "pick_url": reverse("routines:item_pick", args=[routine.pk]),
             "add_url_name": "routines:item_add",
         },

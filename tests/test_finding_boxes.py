@@ -69,6 +69,10 @@ def test_adding_it_shows_one_box_with_one_tick_box(app, patient, toe_touch):
     refused = page.forms["item-form"].submit(status=400)
     [box] = boxes(refused)
     assert "tick the box" in box_text(box)  # the error sits in the same box
+    # and at the top, where the page opens again, with a link down to the box
+    [link] = refused.html.select(".error-summary a")
+    assert "tick the box" in link.get_text()
+    assert refused.html.select_one(link["href"])["name"] == "acknowledge_danger"
     assert not RoutineItem.objects.exists()
 
     form = refused.forms["item-form"]

@@ -257,6 +257,22 @@ def test_edit_the_dose_and_the_day(app, patient, catalogue):
     assert (item.day, item.reps, item.notes) == (4, 15, "Hold 2 seconds")
 
 
+def test_cancel_or_back_from_a_change_returns_to_the_item(app, patient, catalogue):
+    routine = make_routine(owner=patient)
+    item = make_item(routine, catalogue["bridge"], day=0, sets=2, reps=10)
+    week = app.get(routine.get_absolute_url(), user=patient)
+    change = week.click(href=f"/items/{item.pk}/$")
+    for label in ("Cancel", "← Back to"):
+        back = change.click(description=label, href=f"#item-{item.pk}$")
+        assert back.request.path == routine.get_absolute_url()
+        assert back.html.select_one(f"#item-{item.pk}")
+    # Adding, there is no item yet: back to the week.
+    add = app.get(f"/routines/{routine.pk}/items/add/bridge/?day=tue")
+    assert add.html.select_one("a.btn-outline-secondary")["href"] == (
+        routine.get_absolute_url()
+    )
+
+
 def test_changing_to_another_exercise_with_the_same_danger_asks_again(
     app, patient, catalogue
 ):

@@ -1,15 +1,38 @@
-// A confirmation ("Heel raise moved down.") shows where the page opens, not at the top of a
-// long page out of sight. After a change the week opens at the item or the day it was about
-// (an address ending in #item-12 or #day-mon): the message is moved there, under its heading,
-// and given the focus, which brings it into view and has a screen reader read it. Without
-// script it stays at the top of the page. A file, so the CSP can forbid inline script.
+// Messages where they are seen. A file, so the CSP can forbid inline script; without script,
+// messages stay at the top of the page.
+//
+// - A confirmation ("Heel raise moved down.") shows where the page opens, not at the top of a
+//   long page out of sight. After a change the week opens at the item or the day it was about
+//   (an address ending in #item-12 or #day-mon): the message is moved there, under its
+//   heading, and given the focus, which brings it into view and has a screen reader read it.
+// - After a swap the week opens at the banner that offers to undo it: it takes the focus.
+// - A long form that did not save opens again at the top: its summary of what to fix
+//   (includes/error_summary.html) takes the focus, so it is read out.
+//
 // On "load", not before: Chromium takes the focus back when it goes to the #place.
 window.addEventListener("load", function () {
   var main = document.getElementById("main");
-  var box = main && main.querySelector(":scope > .messages");
+  if (!main) {
+    return;
+  }
+  var summary = main.querySelector(".error-summary");
+  if (summary) {
+    summary.tabIndex = -1;
+    summary.focus();
+    return;
+  }
+  var box = main.querySelector(":scope > .messages");
   var id = decodeURIComponent(window.location.hash.slice(1));
   var target = id && document.getElementById(id);
-  if (!box || !target || target === main || !main.contains(target)) {
+  if (!target || target === main || !main.contains(target)) {
+    return;
+  }
+  if (!box) {
+    // The place is itself the message (the swap's banner, with its Undo): read it out.
+    if (target.getAttribute("role") === "status") {
+      target.tabIndex = -1;
+      target.focus();
+    }
     return;
   }
   var heading = target.querySelector("h2, h3");

@@ -69,7 +69,14 @@ def test_new_patient_journey(page, live_server, starter_catalogue):
     page.get_by_role(
         "button", name="Add to my week"
     ).click()  # without the acknowledgement
-    expect(page.get_by_text("can be dangerous for your bones")).to_be_visible()
+    # Said at the top, where the page opens again (focused), and beside the box.
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(page.locator(".error-summary")).to_contain_text(
+        "can be dangerous for your bones"
+    )
+    expect(page.locator("#ack-error")).to_contain_text(
+        "can be dangerous for your bones"
+    )
     assert not RoutineItem.objects.filter(exercise__slug="sit-up").exists()
     page.get_by_label("I have discussed this exercise with my therapist").check()
     page.get_by_role("button", name="Add to my week").click()
@@ -91,6 +98,8 @@ def test_new_patient_journey(page, live_server, starter_catalogue):
     expect(page.locator("#day-wed")).to_contain_text("Bird-dog")
     expect(page.locator("#day-wed")).not_to_contain_text("Sit-up")
     expect(page.get_by_role("button", name="Undo the swap")).to_be_visible()
+    # The banner is where the page opens, focused, so it is read out.
+    expect(page.locator("#undo-swap")).to_be_focused()
     assert axe_violations(page) == []  # the week with its undo banner
 
     # Print.

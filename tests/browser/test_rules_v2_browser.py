@@ -1,6 +1,7 @@
 """Rules version 2 in a real browser: the danger-exercise page and the printed sheet."""
 
 import pytest
+from playwright.sync_api import expect
 
 from catalogue.models import Exercise
 from routines.models import HealthProfile, Routine, RoutineItem, Weekday
@@ -125,3 +126,25 @@ def test_new_pages_have_no_accessibility_violations(page, live_server, harold):
         if violations := axe_violations(page):
             failures[path] = violations
     assert failures == {}
+
+
+def test_a_danger_added_without_the_tick_says_so_at_the_top_on_a_phone(
+    browser, live_server, harold, artifacts
+):
+    """The page opens again at the top: what to fix is there, focused (read out), with a
+    link down to the box, not only beside the box a phone's length below."""
+    page = browser.new_page(viewport={"width": 375, "height": 812}, bypass_csp=True)
+    log_in(page, live_server.url, "harold", PASSWORD)
+    page.goto(f"{live_server.url}/routines/{harold.pk}/items/add/sit-up/?day=fri")
+    page.get_by_role("button", name="Add to my week").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_contain_text("Not saved yet")
+    page.screenshot(path=str(artifacts / "danger-untick-375.png"))
+    summary.get_by_role("link").click()
+    box = page.locator("#id_acknowledge_danger")
+    expect(box).to_be_in_viewport()
+    assert axe_violations(page) == []
+    assert not RoutineItem.objects.filter(exercise__slug="sit-up").exists()
+    page.close()
