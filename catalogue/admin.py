@@ -346,7 +346,8 @@ class ExerciseAdmin(admin.ModelAdmin):
             changed += 1
         self.message_user(
             request,
-            f"{changed} exercise(s) set to {status.label.lower()}.",
+            f"{changed} exercise{'' if changed == 1 else 's'} set to "
+            f"{status.label.lower()}.",
             messages.SUCCESS,
         )
 

@@ -140,13 +140,18 @@ def _log(request, patient, action, what):
         )
 
 
-def _week_url(routine, item=None):
-    """Where the therapist sees this routine's week: the patient's page, or the template."""
+def _week_url(routine, item=None, *, day_of=None):
+    """Where the therapist sees this routine's week: the patient's page, or the template;
+    opened at `item`, at the day `day_of` (an item) was on, or at the routine."""
     if routine.is_template:
         url = reverse("clinic:template", args=[routine.pk])
     else:
         url = reverse("clinic:patient", args=[routine.owner_id])
-    return url + (f"#item-{item.pk}" if item else f"#routine-{routine.pk}")
+    if item:
+        return f"{url}#item-{item.pk}"
+    if day_of:
+        return f"{url}#day-{routine.pk}-{day_of.day_code}"
+    return f"{url}#routine-{routine.pk}"
 
 
 # The patient list
@@ -698,7 +703,7 @@ def item_delete(request, item):
         messages.success(
             request, f"{item.exercise.name} removed from {item.get_day_display()}."
         )
-        return redirect(_week_url(routine))
+        return redirect(_week_url(routine, day_of=item))
     _log(
         request,
         routine.owner,

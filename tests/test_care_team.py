@@ -516,8 +516,15 @@ def test_therapist_changes_moves_and_removes_items(app, patient, sam, week):
     down.submit()
     assert RoutineItem.objects.get(pk=week["danger"].pk).position == 1
     confirm = app.get(f"/clinic/routines/{routine.pk}/items/{safe.pk}/delete/")
-    confirm.forms[1].submit()
+    removed = confirm.forms[1].submit()
     assert not RoutineItem.objects.filter(pk=safe.pk).exists()
+    # The patient's page opens at the day it was removed from, with the message.
+    assert removed.location.endswith(f"#day-{routine.pk}-wed")
+    patient_page = removed.follow()
+    assert patient_page.html.select_one(f"#day-{routine.pk}-wed h3").get_text() == (
+        "Wednesday"
+    )
+    assert "removed from Wednesday" in patient_page.html.select_one(".messages").text
 
 
 def test_therapist_builds_a_routine_for_the_patient(app, patient, sam):

@@ -236,7 +236,7 @@ def test_publish_and_retire_actions_write_the_history(therapist_client, therapis
         {"action": "publish", "_selected_action": [e.pk for e in drafts]},
         follow=True,
     )
-    assertContains(response, "3 exercise(s) set to published")
+    assertContains(response, "3 exercises set to published")
     assert set(Exercise.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
     entries = LogEntry.objects.filter(
         user=therapist, change_message="Status set to Published."
@@ -473,7 +473,7 @@ def test_therapist_searches_ticks_rows_and_publishes_them_from_the_list(app, the
         box.checked = box._value == str(chair.pk)
     form["action"] = "publish"
     done = form.submit("index").maybe_follow()
-    assert "1 exercise(s) set to published" in done.text
+    assert "1 exercise set to published" in done.text
     statuses = dict(Exercise.objects.values_list("name", "status"))
     assert statuses == {
         chair.name: Status.PUBLISHED,
