@@ -90,6 +90,74 @@ def test_a_page_inside_a_part_of_the_site_marks_that_part(
     assert marked(Client(), exercise.get_absolute_url()) == [("Exercises", "true")]
 
 
+def test_the_password_pages_are_marked_under_my_account_or_log_in(patient_client):
+    """Change my password is reached from My account; I forgot my password from Log in."""
+
+    def marked(client, url):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        links, _ = menu(response)
+        return [(label, current) for label, _, current in links if current]
+
+    for name in ("password_change", "password_change_done"):
+        assert marked(patient_client, reverse(name)) == [("My account", "true")], name
+    visitor = Client()
+    for url in (
+        reverse("password_reset"),
+        reverse("password_reset_done"),
+        reverse("password_reset_confirm", args=["MQ", "not-a-token"]),
+        reverse("password_reset_complete"),
+    ):
+        assert marked(visitor, url) == [("Log in", "true")], url
+
+
+MENU_ENTRIES = {
+    "plan:today",
+    "routines:list",
+    "catalogue:list",
+    "routines:profile",
+    "account",
+    "clinic:patients",
+    "login",
+    "signup",
+}
+# Pages that belong to no entry: the start page, the guide linked from everywhere, the
+# health check, logging out, and the two-step code (typed before the menu has links).
+OUTSIDE_THE_MENU = {"home", "moving_safely", "health", "logout", "two_factor_verify"}
+
+
+def test_every_page_is_under_a_menu_entry_or_named_as_outside_the_menu():
+    """A new page lands here until someone decides where the menu shows it is."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    from routines.templatetags.links import menu_section
+
+    def names(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = (
+                    f"{namespace}{pattern.namespace}:"
+                    if pattern.namespace
+                    else namespace
+                )
+                yield from names(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield namespace + pattern.name
+
+    pages = {
+        name
+        for name in names(get_resolver().url_patterns)
+        if not name.startswith("admin:")
+    }
+    unplaced = {
+        name
+        for name in pages - OUTSIDE_THE_MENU - MENU_ENTRIES
+        if menu_section(name) not in MENU_ENTRIES
+    }
+    assert unplaced == set()
+    assert pages >= OUTSIDE_THE_MENU  # none of them renamed away
+
+
 def test_a_therapist_also_has_the_clinic_and_a_patient_after_them_does_not(
     therapist_client, patient_client
 ):

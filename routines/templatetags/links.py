@@ -47,6 +47,13 @@ SECTION_OF_PAGE = {
     "two_factor_setup": "account",
     "two_factor_new_codes": "account",
     "two_factor_turn_off": "account",
+    "password_change": "account",
+    "password_change_done": "account",
+    # A visitor's way back in, from the log-in page.
+    "password_reset": "login",
+    "password_reset_done": "login",
+    "password_reset_confirm": "login",
+    "password_reset_complete": "login",
 }
 
 
