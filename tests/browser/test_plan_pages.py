@@ -4,6 +4,7 @@ import subprocess
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from routines.models import HealthProfile, PlanSettings, Routine, RoutineItem
 from routines.models import SessionLog as Log
@@ -164,3 +165,33 @@ def test_an_exercise_on_hold_reads_clearly_on_today_and_the_tick_sheet(
     assert held.get_by_text("not yet confirmed").is_visible()
     assert held.get_by_role("button", name="Done").count() == 0
     assert failures == {}, failures
+
+
+def test_saving_the_plan_after_the_calendar_shows_its_message_at_the_top(
+    page, live_server, follower
+):
+    """The calendar's buttons reopen the page at the calendar (#calendar), its message
+    there. Saving the routine and time form after that is not about the calendar: its
+    message stays at the top, by the form, not moved into the calendar's box."""
+
+
+def test_saving_the_plan_after_the_calendar_shows_its_message_by_the_form(
+    page, live_server, follower
+):
+    """The calendar's buttons reopen the page at the calendar (#calendar), their message
+    there. Saving the routine and time form afterwards is not about the calendar: the
+    page must not reopen at the calendar with the form's message moved into it."""
+    log_in(page, live_server.url, "dorothy", PASSWORD)
+    page.goto(f"{live_server.url}/plan/")
+    page.get_by_role("button", name="Make my calendar link").click()
+    page.wait_for_url("**/plan/#calendar")
+    message = page.locator(".messages")
+    expect(message).to_contain_text("Your calendar link is ready")
+    expect(message).to_be_focused()
+    assert message.evaluate("m => m.closest('#calendar') !== null")
+
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_load_state("load")
+    expect(message).to_contain_text("Your plan settings are saved")
+    assert not page.url.endswith("#calendar")
+    assert message.evaluate("m => m.closest('#calendar') === null")
