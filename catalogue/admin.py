@@ -307,6 +307,10 @@ class ExerciseAdmin(admin.ModelAdmin):
         search that matches most exercises is read in name order from the (name, id)
         index (migration 0011), stopping after its 25.
         """
+        if "\x00" in search_term:
+            # No text holds one (the forms refuse it, PostgreSQL cannot store it), and
+            # PostgreSQL refuses to search for one: the alternatives box sends it here as typed.
+            return queryset.none(), False
         for word in smart_split(search_term):
             if word[0] in "\"'" and word[-1] == word[0]:
                 word = unescape_string_literal(word)

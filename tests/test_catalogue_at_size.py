@@ -299,6 +299,25 @@ def test_admin_alternatives_search_never_offers_a_retired_exercise(therapist_cli
     assert [r["text"] for r in response.json()["results"]] == [str(live)]
 
 
+def test_the_alternatives_box_finds_nothing_for_a_nul_character_without_error(
+    therapist_client,
+):
+    """PostgreSQL refuses a NUL character in any text; the alternatives box sends the
+    term straight to the search (the list's own search form turns it away first)."""
+    make_exercise(name="Heel raise", steps=())
+    response = therapist_client.get(
+        "/admin/autocomplete/",
+        {
+            "term": "heel\x00",
+            "app_label": "catalogue",
+            "model_name": "exercise",
+            "field_name": "alternatives",
+        },
+    )
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
 @pytest.fixture
 def postgres_only():
     if connection.vendor != "postgresql":
