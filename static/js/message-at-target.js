@@ -35,7 +35,12 @@ window.addEventListener("load", function () {
     }
     return;
   }
-  var heading = target.querySelector("h2, h3");
+  // The heading that names the place (an item's is an h3 on the week, an h4 on the
+  // clinic's pages), else its first.
+  var label = target.getAttribute("aria-labelledby");
+  var named = label && document.getElementById(label);
+  var heading =
+    named && target.contains(named) ? named : target.querySelector("h2, h3, h4");
   if (heading) {
     heading.after(box);
   } else {

@@ -5,6 +5,7 @@ Axe is clean on every clinic page, and the therapist can do it all by keyboard."
 import subprocess
 
 import pytest
+from playwright.sync_api import expect
 
 from routines import two_factor
 from routines.models import (
@@ -207,3 +208,26 @@ def test_therapist_approves_by_keyboard_alone(page, live_server, people):
         Review.APPROVED,
         "Fine with care.",
     )
+
+
+def test_the_therapists_decision_message_shows_under_the_items_name(
+    page, live_server, people
+):
+    """The patient's page reopens at the item decided on (#item-N); its message goes under
+    the item's name, inside the item (the clinic's item names are fourth-level headings)."""
+    CareLink.start(patient=people["patient"], therapist=people["therapist"])
+    base = live_server.url
+    therapist_log_in(page, base, people)
+    page.goto(f"{base}/clinic/patients/{people['patient'].pk}/")
+    page.get_by_role("link", name="Approve or advise against Sit-up on Monday").click()
+    page.get_by_label("Approve: the patient may do it").check()
+    page.get_by_role("button", name="Save my decision").click()
+    item_id = f"item-{people['item'].pk}"
+    page.wait_for_url(f"**/clinic/patients/{people['patient'].pk}/#{item_id}")
+    message = page.locator(".messages")
+    expect(message).to_be_focused()
+    placed = message.evaluate(
+        "m => [m.parentElement.id, m.previousElementSibling.tagName]"
+    )
+    assert placed == [item_id, "H4"]
+    assert axe_violations(page) == []
