@@ -245,7 +245,10 @@ class ExerciseAdmin(admin.ModelAdmin):
     @admin.display(description="updated", ordering="updated_at")
     def updated(self, exercise):
         when = timezone.localtime(exercise.updated_at)
-        return f"{when.day} {when:%b %Y, %H:%M}"
+        # One line, as Django keeps its own dates (the admin's "nowrap" class).
+        return format_html(
+            '<span class="nowrap">{} {}</span>', when.day, f"{when:%b %Y, %H:%M}"
+        )
 
     # The choice columns, in words from a dict: Django's own display of a choice field
     # rebuilds the field's choices for every cell, a hundred times a page.

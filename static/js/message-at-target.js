@@ -18,11 +18,16 @@ window.addEventListener("load", function () {
   var summary = main.querySelector(".error-summary");
   if (summary) {
     summary.tabIndex = -1;
-    summary.focus();
+    takeFocus(summary);
     return;
   }
   var box = main.querySelector(":scope > .messages");
-  var id = decodeURIComponent(window.location.hash.slice(1));
+  var id = "";
+  try {
+    id = decodeURIComponent(window.location.hash.slice(1));
+  } catch (malformed) {
+    return; // an address typed or cut short by hand: leave the message at the top
+  }
   var target = id && document.getElementById(id);
   if (!target || target === main || !main.contains(target)) {
     return;
@@ -31,7 +36,7 @@ window.addEventListener("load", function () {
     // The place is itself the message (the swap's banner, with its Undo): read it out.
     if (target.getAttribute("role") === "status") {
       target.tabIndex = -1;
-      target.focus();
+      takeFocus(target);
     }
     return;
   }
@@ -46,6 +51,16 @@ window.addEventListener("load", function () {
   } else {
     target.before(box);
   }
+  box.classList.add("messages-moved");
   box.tabIndex = -1;
-  box.focus();
+  takeFocus(box);
 });
+
+// Unless someone has already moved on to a control (the page's pictures can keep "load"
+// waiting): then the message is in place, and their focus stays where they put it.
+function takeFocus(element) {
+  var active = document.activeElement;
+  if (!active || active === document.body || active === document.documentElement) {
+    element.focus();
+  }
+}
