@@ -454,9 +454,9 @@ class RoutineItemForm(forms.ModelForm):
                 )
             else:
                 message = (
-                    f"{exercise.name} can be dangerous for your bones. Read the warning "
-                    "above. To add it anyway, tick the box to confirm you have discussed "
-                    "it with your therapist."
+                    f"{exercise.name} can be dangerous for your bones. Read its warning, "
+                    "beside the box. To add it anyway, tick the box to confirm you have "
+                    "discussed it with your therapist."
                 )
             self.add_error("acknowledge_danger", message)
         return cleaned

@@ -148,3 +148,25 @@ def test_a_danger_added_without_the_tick_says_so_at_the_top_on_a_phone(
     assert axe_violations(page) == []
     assert not RoutineItem.objects.filter(exercise__slug="sit-up").exists()
     page.close()
+
+
+def test_a_dose_error_links_to_its_box_with_the_label_in_view_on_a_phone(
+    browser, live_server, harold
+):
+    page = browser.new_page(viewport={"width": 375, "height": 812}, bypass_csp=True)
+    log_in(page, live_server.url, "harold", PASSWORD)
+    bridge = RoutineItem.objects.filter(exercise__slug="bridge").first()
+    page.goto(f"{live_server.url}/routines/{harold.pk}/items/{bridge.pk}/")
+    page.locator("#id_sets").fill("0")
+    page.locator("#id_reps").fill("999")
+    page.get_by_role("button", name="Save changes").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    links = summary.get_by_role("link")
+    assert links.count() == 2  # in the order of the form: sets, then repetitions
+    links.first.click()
+    expect(page.locator("#id_sets")).to_be_in_viewport()
+    expect(page.locator("label[for=id_sets]")).to_be_in_viewport()  # not under the edge
+    bridge.refresh_from_db()
+    assert (bridge.sets, bridge.reps) == (2, 10)
+    page.close()
