@@ -7,6 +7,8 @@ from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from bonefit.links import reverse_fast
@@ -55,6 +57,24 @@ SECTION_OF_PAGE = {
     "password_reset_confirm": "login",
     "password_reset_complete": "login",
 }
+
+
+@register.simple_tag(takes_context=True)
+def menu_entry(context, view_name, label):
+    """One link of includes/nav.html, marked as the open page (`here`) or as the entry of
+    the part of the site it is in (`section`)."""
+    if view_name == context["here"]:
+        current = ' aria-current="page"'
+    elif view_name == context["section"]:
+        current = ' aria-current="true"'
+    else:
+        current = ""
+    return format_html(
+        '<li><a href="{}"{}>{}</a></li>',
+        reverse_fast(view_name),
+        mark_safe(current),  # noqa: S308 - one of the three constants above
+        label,
+    )
 
 
 def menu_section(view_name):
